@@ -146,8 +146,10 @@ pub struct TaskDumps<'a> {
     /// Sockets and signals of the caller's own, which wake no task of the
     /// program's.
     own_sockets: u64,
-    /// Tasks woken from outside the runtime before the dumper was made.
+    /// Tasks woken from outside the runtime before the dumper was made, and
+    /// `main`.
     woken_before: u64,
+    main_woken_before: u64,
 }
 
 /// The tasks' backtraces, by Tokio id, each outermost frame first.
@@ -176,12 +178,14 @@ impl<'a> TaskDumps<'a> {
     pub fn new(tracker: Tracker, own: Own<'a>) -> Self {
         let own_sockets = sockets().unwrap_or_default();
         let woken_before = woken_from_outside().unwrap_or_default();
+        let main_woken_before = tracker.main_woken_outside();
         TaskDumps {
             tracker,
             own,
             notes: Vec::new(),
             own_sockets,
             woken_before,
+            main_woken_before,
         }
     }
 
@@ -387,7 +391,10 @@ impl TaskDumps<'_> {
     /// these dumps were made) or `main` (`None` where the runtime doesn't say
     /// and `main` was not woken so).
     fn woken_from_outside(&self) -> Option<u64> {
-        let main = self.tracker.main_woken_outside();
+        let main = self
+            .tracker
+            .main_woken_outside()
+            .saturating_sub(self.main_woken_before);
         match woken_from_outside() {
             Some(tasks) => Some(tasks.saturating_sub(self.woken_before) + main),
             None => (main > 0).then_some(main),

@@ -103,11 +103,19 @@ fn selects(frame: &Frame) -> bool {
     let tokio = file
         .iter()
         .any(|part| part.to_string_lossy().starts_with("tokio-"));
+    let futures = file
+        .iter()
+        .any(|part| part.to_string_lossy().starts_with("futures-util-"));
     let macros = ["select.rs", "join.rs", "try_join.rs"];
     (tokio
         && macros
             .iter()
             .any(|name| file.ends_with(Path::new("src/macros").join(name))))
+        // `futures::join!`, `try_join!` and `select!`.
+        || (futures
+            && ["join_mod.rs", "select_mod.rs"]
+                .iter()
+                .any(|name| file.ends_with(Path::new("src/async_await").join(name))))
         || [
             "future::select::Select::",
             "select_all::SelectAll::",

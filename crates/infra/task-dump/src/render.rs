@@ -82,7 +82,11 @@ impl Report {
     pub fn name(&self, who: Actor) -> String {
         match self.entries.iter().find(|entry| entry.who == who) {
             Some(entry) => entry.name.clone(),
-            None if who == Actor::Elsewhere => "a thread outside the runtime".to_owned(),
+            // Neither a task nor `main` as the tracker follows it: another
+            // thread, or code around `main` on its thread.
+            None if who == Actor::Elsewhere => {
+                "code outside `main` and the tasks (another thread, or around `main`)".to_owned()
+            }
             None => "a task the dump did not see".to_owned(),
         }
     }
@@ -206,8 +210,8 @@ impl Report {
             }
             Verdict::WayOut { tasks, through } => {
                 let names = self.names(tasks);
-                let other = "something else (a timeout, another branch of a `select!`), which \
-                             may end its wait first";
+                let other = "something else (a timeout, another branch of a `select!` or a \
+                             `join!`), which may end its wait first";
                 match (tasks.as_slice(), through) {
                     ([_], Through::ParkedFuture) => format!(
                         "Futurelock, unless another wait ends it: {names} waits for a lock \
@@ -301,8 +305,8 @@ impl Report {
                         self.name(*who)
                     ),
                     Quiet::HeldOutside(who) => format!(
-                        "{} waits for a lock that a thread outside the runtime holds, which \
-                         may let it go",
+                        "{} waits for a lock held by code outside `main` and the tasks \
+                         (another thread, or around `main`), which the run can't follow",
                         self.name(*who)
                     ),
                     Quiet::FromOutside(woken) => format!(

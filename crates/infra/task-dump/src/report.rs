@@ -203,8 +203,9 @@ pub enum Quiet {
     /// task's remote schedules, which on the multi-thread runtime include
     /// `main`'s own spawns and wakes from `block_on`'s thread.
     FromOutside(u64),
-    /// `who` waits for a lock that a thread outside the runtime holds (a
-    /// `blocking_lock`'s guard), which may let it go.
+    /// `who` waits for a lock held outside `main` and the tasks (another
+    /// thread's `blocking_lock`, or code around `main`), whose holder the run
+    /// can't follow.
     HeldOutside(Actor),
 }
 
@@ -222,12 +223,20 @@ pub enum Seen {
 }
 
 /// The report of `first`, a dump after which `main` ended before a second
-/// one could be taken: its waits as they were, and no verdict on them, as
-/// the program was moving (a deadlock or a stall it seemed to show was not
-/// one).
+/// one could be taken: its waits as they were, and no verdict that `main`'s
+/// end disproves (a stall, or a cycle `main` is in). A cycle of tasks alone
+/// keeps its verdict, as one dump shows it: `main` may end while tasks
+/// stay deadlocked.
 pub fn report_ended(first: &Dump) -> Report {
     let mut report = report(first, None);
-    if report.verdict.is_some() {
+    let main_in = |tasks: &[Actor]| tasks.contains(&Actor::Main);
+    let disproved = match &report.verdict {
+        Some(Verdict::Deadlock { tasks, .. } | Verdict::WayOut { tasks, .. })
+        | Some(Verdict::Cycle { tasks, .. } | Verdict::Moved(tasks)) => main_in(tasks),
+        Some(Verdict::Stalled | Verdict::Quiet(_)) => true,
+        Some(Verdict::NoCycle | Verdict::CantTell { .. } | Verdict::Ended) | None => false,
+    };
+    if disproved {
         report.verdict = Some(Verdict::Ended);
     }
     report

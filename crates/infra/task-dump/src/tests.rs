@@ -1051,6 +1051,49 @@ fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
     );
 }
 
+/// A current-thread runtime, on the paused clock or the real one.
+fn current_thread(paused: bool) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all().start_paused(paused);
+    builder.build().unwrap()
+}
+
+/// The program's own code as the runner sees an example's.
+fn runners_own() -> Own<'static> {
+    Own {
+        files: Files::One("src/tests.rs"),
+        module: "tests",
+    }
+}
+
+/// One branch of the `join!` tests: holds the lock while it waits in a
+/// `JoinSet`'s `join_next`, which leaves no frame until a task of the set has
+/// finished.
+async fn holds_while_it_joins(results: &Mutex<Vec<u32>>, mut workers: tokio::task::JoinSet<u32>) {
+    let mut results = results.lock().await;
+    while let Some(Ok(result)) = workers.join_next().await {
+        results.push(result);
+    }
+}
+
+/// Two workers that end after 2 s.
+fn sleepers() -> tokio::task::JoinSet<u32> {
+    let mut workers = tokio::task::JoinSet::new();
+    for id in 0..2 {
+        workers.spawn(async move {
+            sleep(Duration::from_secs(2)).await;
+            id
+        });
+    }
+    workers
+}
+
+/// The other branch: waits for the lock [`holds_while_it_joins`] holds.
+async fn waits_for_the_lock(results: &Mutex<Vec<u32>>) {
+    sleep(Duration::from_millis(10)).await;
+    let _results = results.lock().await;
+}
+
 /// A `join!` one branch of which holds the lock its sibling waits for, while
 /// it waits in a `JoinSet`'s `join_next` (no frame until a task of the set
 /// has finished): the workers end, the holder lets the lock go and `main`
@@ -1058,26 +1101,12 @@ fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
 /// itself"), from a program a review wrote.
 #[test]
 fn a_join_whose_hidden_branch_holds_the_lock_cant_tell() {
-    async fn supervise(results: &Mutex<Vec<u32>>, mut workers: tokio::task::JoinSet<u32>) {
-        let mut results = results.lock().await;
-        while let Some(Ok(result)) = workers.join_next().await {
-            results.push(result);
-        }
-    }
-    async fn report(results: &Mutex<Vec<u32>>) {
-        sleep(Duration::from_millis(10)).await;
-        let _results = results.lock().await;
-    }
     let main = || async {
         let results = Mutex::new(Vec::new());
-        let mut workers = tokio::task::JoinSet::new();
-        for id in 0..2 {
-            workers.spawn(async move {
-                sleep(Duration::from_secs(2)).await;
-                id
-            });
-        }
-        tokio::join!(supervise(&results, workers), report(&results));
+        tokio::join!(
+            holds_while_it_joins(&results, sleepers()),
+            waits_for_the_lock(&results)
+        );
     };
     let text = dump_at(main, Duration::from_millis(500), Dumps::Once);
     expect("a_join_whose_hidden_branch_holds_the_lock_cant_tell", &text);
@@ -1111,10 +1140,7 @@ fn a_lock_a_thread_outside_holds_is_not_stuck() {
         });
         let _ = reader.await;
     };
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let text = dump_on(
         &tracker,
         main,
@@ -1127,34 +1153,32 @@ fn a_lock_a_thread_outside_holds_is_not_stuck() {
     expect("a_lock_a_thread_outside_holds_is_not_stuck", &text);
 }
 
-/// `main` ended between the two dumps: what the first seemed to show (here a
-/// lock queue behind `main`) gets no verdict, as the program was moving.
-/// Seen failing: the first dump's verdict alone was printed, "Deadlock"
-/// for a review's program that ended on the same tick.
+/// `main` ended between the two dumps: what the first showed of `main`
+/// (here a wait for a lock it holds itself, beside a timer) gets no
+/// verdict, as `main` was moving. Seen failing: the first dump's verdict
+/// alone was printed, "Deadlock" for a review's program that ended on the
+/// same tick.
 #[test]
 fn a_dump_after_which_main_ends_gives_no_verdict() {
+    let text = dumped_as_main_ends(async {
+        let lock = Mutex::new(0);
+        let _held = lock.lock().await;
+        tokio::select! {
+            _ = lock.lock() => {}
+            () = sleep(Duration::from_millis(150)) => {}
+        }
+    });
+    expect("a_dump_after_which_main_ends_gives_no_verdict", &text);
+}
+
+/// The report of dumps at 0.1 s of the paused clock, a beat apart, of
+/// `main`, which ends between them.
+fn dumped_as_main_ends(main: impl Future<Output = ()>) -> String {
     let tracker = Tracker::default();
     let _default = tracing::subscriber::set_default(tracker.subscriber());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
-    let text = runtime.block_on(async {
-        let lock = Arc::new(Mutex::new(0));
-        let held = Arc::clone(&lock).lock_owned().await;
-        let waiter = tokio::spawn(async move {
-            let _guard = lock.lock().await;
-        });
-        let mut main = pin!(tracker.main(async move {
-            sleep(Duration::from_millis(150)).await;
-            drop(held);
-            let _ = waiter.await;
-        }));
+    let (runtime, own) = (current_thread(true), runners_own());
+    runtime.block_on(async {
+        let mut main = pin!(tracker.main(main));
         let mut dumps_of = TaskDumps::new(tracker.clone(), own);
         tokio::select! {
             biased;
@@ -1166,8 +1190,7 @@ fn a_dump_after_which_main_ends_gives_no_verdict() {
             Twice::Both(_) => "no end between the dumps".to_owned(),
             Twice::Finished(()) => "main ended before the first dump".to_owned(),
         }
-    });
-    expect("a_dump_after_which_main_ends_gives_no_verdict", &text);
+    })
 }
 
 /// Whether one poll of `future` leaves it pending.
@@ -1185,17 +1208,15 @@ async fn pending<F: Future + ?Sized>(mut future: Pin<&mut F>) -> bool {
 fn main_woken_by_a_thread_outside_is_not_stuck() {
     let tracker = Tracker::default();
     let _default = tracing::subscriber::set_default(tracker.subscriber());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let (runtime, own) = (current_thread(false), runners_own());
     let (values, mut received) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (go, told) = std::sync::mpsc::channel::<()>();
+    let handle = runtime.handle().clone();
     let thread = std::thread::spawn(move || {
+        // Inside the runtime's context, as `Handle::block_on` or a
+        // blocking job is, yet not its thread: a review's first fix
+        // counted only threads with no context.
+        let _context = handle.enter();
         // One value when told, then none until the test ends.
         while told.recv().is_ok() {
             let _ = values.send(());
@@ -1224,4 +1245,39 @@ fn main_woken_by_a_thread_outside_is_not_stuck() {
     drop(go);
     thread.join().unwrap();
     expect("main_woken_by_a_thread_outside_is_not_stuck", &text);
+}
+
+/// Tasks deadlocked on each other stay so when `main` ends between the two
+/// dumps (gives up on them, say): their verdict stands, as one dump shows it.
+/// Seen failing ("No verdict: `main` ended"), in a review's program.
+#[test]
+fn tasks_deadlocked_while_main_ends_keep_their_verdict() {
+    let text = dumped_as_main_ends(async {
+        let (a, b) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
+        let one = tokio::spawn(lock_both(Arc::clone(&a), Arc::clone(&b)));
+        let two = tokio::spawn(lock_both(b, a));
+        sleep(Duration::from_millis(150)).await;
+        one.abort();
+        two.abort();
+    });
+    expect("tasks_deadlocked_while_main_ends_keep_their_verdict", &text);
+}
+
+/// [`a_join_whose_hidden_branch_holds_the_lock_cant_tell`] with `futures`'
+/// `join!`, whose closure is compiled from futures-util's macro file. Seen
+/// failing ("Deadlock") in a review's program.
+#[test]
+fn a_futures_join_whose_hidden_branch_holds_the_lock_cant_tell() {
+    let main = || async {
+        let results = Mutex::new(Vec::new());
+        futures::join!(
+            holds_while_it_joins(&results, sleepers()),
+            waits_for_the_lock(&results)
+        );
+    };
+    let text = dump_at(main, Duration::from_millis(500), Dumps::Once);
+    expect(
+        "a_futures_join_whose_hidden_branch_holds_the_lock_cant_tell",
+        &text,
+    );
 }

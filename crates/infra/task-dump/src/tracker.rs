@@ -81,6 +81,8 @@ pub enum Actor {
 }
 
 thread_local! {
+    /// Whether this thread polls a traced `main`.
+    static POLLS_MAIN: Cell<bool> = const { Cell::new(false) };
     /// The spans of the tracker entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<(u64, Spanned)>> = const { RefCell::new(Vec::new()) };
     /// Whether this thread is polling `main`.
@@ -161,11 +163,16 @@ struct Live {
     main_woken_outside: AtomicU64,
 }
 
-/// `main`'s waker, which counts the wakes that come from outside the
-/// runtime: from a thread with no runtime context.
+/// `main`'s waker, which counts the wakes that come from a thread other
+/// than the one that polls `main`: on the current-thread runtime that is
+/// the runtime's, so the others are outside it (a `std::thread`, one that
+/// `Handle::block_on`s or `enter`s, a blocking job's), as Tokio counts
+/// them for a task. Not on the multi-thread runtime, whose workers wake
+/// `main` from threads of their own.
 struct OutsideWakes {
     live: Arc<Live>,
     waker: Waker,
+    counts: bool,
 }
 
 impl Wake for OutsideWakes {
@@ -174,11 +181,17 @@ impl Wake for OutsideWakes {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if tokio::runtime::Handle::try_current().is_err() {
+        if self.counts && !POLLS_MAIN.get() {
             self.live.main_woken_outside.fetch_add(1, Ordering::SeqCst);
         }
         self.waker.wake_by_ref();
     }
+}
+
+/// Whether this thread's runtime is a current-thread one.
+fn on_a_current_thread_runtime() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 /// A task's polls, counted in its span.
@@ -461,26 +474,33 @@ impl Tracker {
         let live = Arc::clone(&self.live);
         async move {
             let mut main = pin!(main);
-            // Made anew only when the caller's waker changes.
-            let mut counting: Option<Arc<OutsideWakes>> = None;
+            // The caller's waker, and the one `main` is polled with, which
+            // counts wakes from outside: made anew only when the caller's
+            // changes.
+            let mut counting: Option<(Waker, Waker)> = None;
             std::future::poll_fn(move |cx| {
                 live.origin.get_or_init(Instant::now);
                 if !tracing() {
                     let step = live.step.fetch_add(1, Ordering::SeqCst) + 1;
                     live.main_polled.store(step, Ordering::SeqCst);
                 }
-                let waker = match &counting {
-                    Some(counter) if counter.waker.will_wake(cx.waker()) => counter,
-                    _ => counting.insert(Arc::new(OutsideWakes {
+                POLLS_MAIN.set(true);
+                let known = counting
+                    .as_ref()
+                    .is_some_and(|(caller, _)| caller.will_wake(cx.waker()));
+                if !known {
+                    let ours = Waker::from(Arc::new(OutsideWakes {
                         live: Arc::clone(&live),
                         waker: cx.waker().clone(),
-                    })),
-                };
-                let waker = Waker::from(Arc::clone(waker));
+                        counts: on_a_current_thread_runtime(),
+                    }));
+                    counting = Some((cx.waker().clone(), ours));
+                }
+                let (_, ours) = counting.as_ref().expect("set above");
                 let outer = IN_MAIN.replace(true);
                 let polled = main
                     .as_mut()
-                    .poll(&mut std::task::Context::from_waker(&waker));
+                    .poll(&mut std::task::Context::from_waker(ours));
                 IN_MAIN.set(outer);
                 polled
             })
@@ -488,8 +508,8 @@ impl Tracker {
         }
     }
 
-    /// How many times a thread outside the runtime (a `std::thread`) woke
-    /// `main`.
+    /// How many times a thread outside the runtime woke `main`
+    /// ([`OutsideWakes`]).
     pub(crate) fn main_woken_outside(&self) -> u64 {
         self.live.main_woken_outside.load(Ordering::SeqCst)
     }
