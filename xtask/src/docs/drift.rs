@@ -530,13 +530,16 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
                 continue;
             }
             let cited = citations(cell);
-            for typed in durations::typed(cell) {
-                let citation = cited
+            // The examples a citation links for what is at `at`, if one does.
+            let cited_for = |at: usize| {
+                cited
                     .iter()
-                    .filter(|cited| cited.clause.contains(&typed.at))
+                    .filter(|cited| cited.clause.contains(&at))
                     .map(|cited| linked(cited.links, Place::Book, examples))
-                    .find(|linked| !linked.is_empty());
-                let (linked, by) = match citation {
+                    .find(|linked| !linked.is_empty())
+            };
+            for typed in durations::typed(cell) {
+                let (linked, by) = match cited_for(typed.at) {
                     Some(linked) => (linked, "cited for it"),
                     None if *kind != Column::Rust => continue,
                     None => (row_links.clone(), "which the row links"),
@@ -554,12 +557,7 @@ pub(super) fn page(page: &str, text: &str, examples: &Examples) -> Vec<String> {
                 if quoted.contains(&claim.identifier) {
                     continue;
                 }
-                let citation = cited
-                    .iter()
-                    .filter(|cited| cited.clause.contains(&claim.at))
-                    .map(|cited| linked(cited.links, Place::Book, examples))
-                    .find(|linked| !linked.is_empty());
-                let (linked, by) = match citation {
+                let (linked, by) = match cited_for(claim.at) {
                     Some(linked) => (linked, "cited for it"),
                     None if *kind != Column::Rust => continue,
                     None if row_links.is_empty() => {

@@ -17,10 +17,7 @@ use super::*;
 /// module) and as the recipe sees a program's (its crate's files, names from
 /// after the crate): the two reports must be the same but for that prefix.
 fn dump_at<F: Future<Output = ()>>(main: impl Fn() -> F, at: Duration, dumps: Dumps) -> String {
-    let runners = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let runners = runners_own();
     let recipes = Own {
         files: Files::Under(env!("CARGO_MANIFEST_DIR")),
         module: env!("CARGO_CRATE_NAME"),
@@ -404,10 +401,7 @@ fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() 
         .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
         .build()
         .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let (text, task, spawned) = runtime.block_on(async {
         let (a, b) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
@@ -550,10 +544,7 @@ fn a_listener_bound_before_the_dumper_is_not_stuck() {
         .start_paused(true)
         .build()
         .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let text = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut dumps_of = TaskDumps::new(tracker.clone(), own);
@@ -596,10 +587,7 @@ fn a_task_a_thread_outside_wakes_is_not_stuck() {
         .enable_all()
         .build()
         .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let (values, mut received) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (go, told) = std::sync::mpsc::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -695,10 +683,7 @@ fn a_static_lock_is_only_taken() {
     };
     // Once: a `static` is made once a process, and a second run of the
     // program would not see it made.
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let text = dump_with(main(), Duration::from_millis(500), Dumps::Once, own);
     expect("a_static_lock_is_only_taken", &text);
 }
@@ -846,11 +831,7 @@ fn dump_at_once(spawn: impl FnOnce(), main: impl Future<Output = ()>) -> (String
     runtime.block_on(async {
         spawn();
         let mut main = pin!(tracker.main(main));
-        let own = Own {
-            files: Files::One("src/tests.rs"),
-            module: "tests",
-        };
-        let text = match TaskDumps::new(tracker.clone(), own)
+        let text = match TaskDumps::new(tracker.clone(), runners_own())
             .dump(main.as_mut())
             .await
         {
@@ -941,10 +922,7 @@ fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
         .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
         .build()
         .unwrap();
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let heard = runtime.block_on(async {
         let (finish, finished) = oneshot::channel::<()>();
         let mut tasks = tokio::task::JoinSet::new();
@@ -993,10 +971,7 @@ fn a_tracker_that_heard_nothing_proves_no_stall() {
     let main = async {
         let _ = receiver.await;
     };
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
+    let own = runners_own();
     let text = dump_on(
         &Tracker::default(),
         main,
@@ -1034,16 +1009,12 @@ fn a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it() {
             waiting.abort();
         }
     };
-    let own = Own {
-        files: Files::One("src/tests.rs"),
-        module: "tests",
-    };
     let text = dump_on(
         &tracker,
         main,
         Duration::from_millis(100),
         Dumps::Twice,
-        own,
+        runners_own(),
     );
     expect(
         "a_sleep_the_dump_shows_is_a_timer_though_the_tracker_missed_it",
@@ -1140,13 +1111,12 @@ fn a_lock_a_thread_outside_holds_is_not_stuck() {
         });
         let _ = reader.await;
     };
-    let own = runners_own();
     let text = dump_on(
         &tracker,
         main,
         Duration::from_millis(100),
         Dumps::Twice,
-        own,
+        runners_own(),
     );
     drop(release);
     thread.join().unwrap();
