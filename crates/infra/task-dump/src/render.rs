@@ -117,6 +117,11 @@ impl Report {
                         "took {lock} at {since}, a lock a lazy initializer made (one in a \
                          `static`, say), whose guard it may have handed on"
                     ),
+                    Guard::BeforeSpawning(task) => format!(
+                        "took {lock} at {since}, then spawned {}, whose future may be the one \
+                         that holds the guard",
+                        self.name(*task)
+                    ),
                     // A guard the run lost track of is no one's fact.
                     Guard::Lost => format!("may hold {lock}"),
                 }

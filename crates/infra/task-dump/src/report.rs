@@ -466,9 +466,11 @@ impl<'a> Locks<'a> {
         }
         let mut holders: Vec<Holder> = guards
             .into_iter()
-            .map(|holding| match self.guard(resource, holding) {
+            .map(|holding| match self.guard(id, resource, holding) {
                 Guard::Borrowed => Holder::Guard(holding.by),
-                Guard::Owned | Guard::Either | Guard::OfStatic => Holder::Took(holding.by),
+                Guard::Owned | Guard::Either | Guard::OfStatic | Guard::BeforeSpawning(_) => {
+                    Holder::Took(holding.by)
+                }
                 Guard::Lost => Holder::Lost,
             })
             .collect();
@@ -489,14 +491,49 @@ impl<'a> Locks<'a> {
         holders
     }
 
-    /// The kind of guard `holding` is, as a reader should take it: a
-    /// borrowed guard of a lock a lazy initializer made may be a `static`'s.
-    fn guard(&self, resource: &Resource, holding: &Holding) -> Guard {
+    /// The kind of guard `holding` (of lock `id`) is, as a reader should
+    /// take it: a borrowed guard of a lock a lazy initializer made may be a
+    /// `static`'s; one whose taker has since spawned a future it had polled
+    /// may be in that future.
+    fn guard(&self, id: u64, resource: &Resource, holding: &Holding) -> Guard {
         let made_lazily = resource.made_on.as_ref().is_some_and(MadeOn::lazily);
         match holding.guard {
             Guard::Borrowed if made_lazily => Guard::OfStatic,
+            Guard::Borrowed => match self.spawned_since(id, holding) {
+                Some(task) => Guard::BeforeSpawning(task),
+                None => Guard::Borrowed,
+            },
             guard => guard,
         }
+    }
+
+    /// The first live task that `holding`'s taker spawned after taking it,
+    /// that waits in a sleep its taker's poll made (a sleep is made by the
+    /// future that awaits it, so that future was polled by the taker before
+    /// it was spawned, and may hold the guard),
+    /// and that does not wait for lock `id`: a task that waits for the lock
+    /// it may hold moves no more than its taker would.
+    fn spawned_since(&self, id: u64, holding: &Holding) -> Option<Actor> {
+        let mut spawned: Vec<(u64, u64)> = self
+            .records
+            .tasks
+            .iter()
+            .filter(|(_, task)| {
+                task.is_task && task.parent == holding.by && task.spawned > holding.taken
+            })
+            .map(|(&task, record)| (record.spawned, task))
+            .collect();
+        spawned.sort_unstable();
+        spawned.into_iter().map(|(_, task)| Actor::Task(task)).find(|&task| {
+            let waits = self.waiting(task);
+            let slept_for_taker = |resource: u64| {
+                self.records.resources.get(&resource).is_some_and(|resource| {
+                    resource.kind == Kind::Sleep && resource.made_by == holding.by
+                })
+            };
+            waits.iter().any(|(_, op)| slept_for_taker(op.resource))
+                && !waits.iter().any(|(_, op)| op.resource == id)
+        })
     }
 
     /// What `who` holds and waits for, each resource in the order it was made.
@@ -541,7 +578,7 @@ impl<'a> Locks<'a> {
             facts.push(Fact::Holds {
                 lock,
                 since: holding.since,
-                guard: self.guard(resource, holding),
+                guard: self.guard(id, resource, holding),
             });
         }
         for &(_, op) in self.handed(id) {

@@ -245,6 +245,34 @@ fn guards_moved_into_structs_and_tasks() {
     expect("guards_moved_into_structs_and_tasks", &text);
 }
 
+/// A future that took a lock while `main` polled it (through `&mut`, in a
+/// `select!`), then spawned: the guard is the task's now, though the
+/// tracker saw `main` take it. Seen failing: "Deadlock: main waits only for
+/// a lock it holds itself", while the task let the lock go at 2 s.
+#[test]
+fn a_guard_whose_future_was_spawned_is_no_deadlock() {
+    let main = || async {
+        let cache = Arc::new(Mutex::new(0));
+        let mut refresh = Box::pin({
+            let cache = Arc::clone(&cache);
+            async move {
+                let mut cached = cache.lock().await;
+                sleep(Duration::from_secs(2)).await;
+                *cached += 1;
+            }
+        });
+        tokio::select! {
+            _ = &mut refresh => {}
+            _ = sleep(Duration::from_millis(100)) => {
+                tokio::spawn(refresh);
+            }
+        }
+        *cache.lock().await += 1;
+    };
+    let text = dump_at(main, Duration::from_millis(500), Dumps::Twice);
+    expect("a_guard_whose_future_was_spawned_is_no_deadlock", &text);
+}
+
 #[test]
 fn a_lock_queue_behind_a_sleeping_holder_is_no_cycle() {
     let main = || async {

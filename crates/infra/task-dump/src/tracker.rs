@@ -252,6 +252,8 @@ pub(crate) struct Resource {
     /// say no order).
     pub(crate) made_as: u64,
     pub(crate) made: Duration,
+    /// Whose poll made it.
+    pub(crate) made_by: Actor,
     /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
     /// that primitive.
     pub(crate) within: Option<u64>,
@@ -367,6 +369,8 @@ pub(crate) struct State {
 pub(crate) struct Holding {
     pub(crate) by: Actor,
     pub(crate) since: Duration,
+    /// The step it was taken at, to tell the tasks its taker spawned since.
+    pub(crate) taken: u64,
     pub(crate) guard: Guard,
 }
 
@@ -386,6 +390,11 @@ pub enum Guard {
     /// `static` is: `'static`, so it can be handed on. (The report's word:
     /// the tracker records it as borrowed.)
     OfStatic,
+    /// A borrowed guard whose taker has since spawned this task, whose
+    /// future its taker had polled: the future that took the guard may be
+    /// the one spawned (polled through `&mut` in a `select!`, then handed to
+    /// `spawn`). (The report's word, as `OfStatic`.)
+    BeforeSpawning(Actor),
 }
 
 impl Guard {
@@ -778,6 +787,7 @@ impl Records {
             ordinal,
             made_as: self.made,
             made,
+            made_by: actor(),
             within,
             made_on,
             state,
@@ -916,6 +926,7 @@ impl Records {
         let holding = Holding {
             by: actor(),
             since: Tracker::now(self),
+            taken: self.step(),
             guard: self.guard_taken(entered, id),
         };
         let Some(resource) = self.resources.get_mut(&id) else {
