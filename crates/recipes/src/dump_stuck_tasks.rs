@@ -26,12 +26,13 @@
 use std::future::Future;
 use std::io::{self, Write};
 use std::pin::pin;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use signal_hook::consts::SIGUSR1;
+use signal_hook::iterator::Signals;
 use task_dump::{Files, Own, Report, TaskDumps, Tracker, Twice};
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 /// How long `main`'s end waits for the last dump to be written.
 const WRITE_PATIENCE: Duration = Duration::from_secs(2);
@@ -50,7 +51,7 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     let tracker = Tracker::default();
     let set = tracing::subscriber::set_global_default(tracker.subscriber());
     // Registered now: until then, SIGUSR1 ends the process.
-    let mut user_signal = signal(SignalKind::user_defined1())?;
+    let asked = SignalThread::start()?;
     let writer = Writer::start(out)?;
     // Your crate's files are your code; other frames are libraries'.
     let own = Own {
@@ -66,7 +67,7 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
         tokio::select! {
             // A dump asked for is taken before `main` goes on.
             biased;
-            Some(()) = user_signal.recv() => match dumps.dump_twice(main.as_mut()).await {
+            () = asked.dump.notified() => match dumps.dump_twice(main.as_mut()).await {
                 Twice::Both(report) => writer.send(&report),
                 Twice::Finished(output) => break output,
                 Twice::FinishedBetween(report, output) => {
@@ -79,6 +80,34 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     };
     writer.finish().await;
     Ok(output)
+}
+
+/// Hears SIGUSR1 on a thread of its own, not through the runtime: a
+/// runtime whose every worker is held (a task that never yields, a blocking
+/// call) polls no signal, and that is when a dump is wanted. Signals that
+/// come while one is pending are one dump. Dropped, it stops the thread.
+struct SignalThread {
+    dump: Arc<Notify>,
+    handle: signal_hook::iterator::Handle,
+}
+
+impl SignalThread {
+    fn start() -> io::Result<Self> {
+        let mut signals = Signals::new([SIGUSR1])?;
+        let handle = signals.handle();
+        let dump = Arc::new(Notify::new());
+        let asked = Arc::clone(&dump);
+        std::thread::Builder::new()
+            .name("dump-signal".to_owned())
+            .spawn(move || signals.forever().for_each(|_| asked.notify_one()))?;
+        Ok(SignalThread { dump, handle })
+    }
+}
+
+impl Drop for SignalThread {
+    fn drop(&mut self) {
+        self.handle.close();
+    }
 }
 
 /// Writes each dump on a thread of its own: a write to a pipe no one reads
@@ -132,8 +161,6 @@ pub async fn run() -> io::Result<()> {
 
 // What only feeds the demonstration: two tasks stuck for good.
 
-use std::sync::Arc;
-
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
@@ -152,7 +179,7 @@ async fn book_and_approve() -> io::Result<()> {
 
     // From outside the program, `kill -USR1 PID` does the same.
     println!("sending SIGUSR1 to this process: a task dump goes to stderr");
-    signal_hook::low_level::raise(signal_hook::consts::SIGUSR1)?;
+    signal_hook::low_level::raise(SIGUSR1)?;
 
     let work = async { while tasks.join_next().await.is_some() {} };
     match timeout(Duration::from_secs(1), work).await {

@@ -197,6 +197,58 @@ fn a_multi_thread_dump_waits_for_no_worker() {
     assert_eq!(runtime.metrics().spawned_tasks_count(), 1);
 }
 
+/// SIGUSR1 is heard while every worker is held by a task that never
+/// yields: a runtime in that state drives no signal of its own, so the
+/// dumper hears it on a thread. Seen failing with the signal heard through
+/// Tokio's `signal`: no dump until the task let its worker go, 20 s later.
+#[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn a_dump_comes_while_every_worker_is_held() {
+    /// A writer that tells `main` when the dump is written.
+    struct Told(Arc<tokio::sync::Notify>);
+
+    impl Write for Told {
+        fn write(&mut self, text: &[u8]) -> io::Result<usize> {
+            self.0.notify_one();
+            Ok(text.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let _one_at_a_time = SIGNALS.blocking_lock();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (started, has_started) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let busy = runtime.spawn(async move {
+        started.send(()).unwrap();
+        // Holds the only worker, as a loop that computes would; the bound
+        // ends a test whose dump never comes.
+        released.recv_timeout(Duration::from_secs(20)).is_ok()
+    });
+    has_started.recv().unwrap();
+    let written = Arc::new(tokio::sync::Notify::new());
+    let main = {
+        let written = Arc::clone(&written);
+        async move {
+            signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+            written.notified().await;
+            let _ = release.send(());
+        }
+    };
+    runtime
+        .block_on(with_dumps_on_sigusr1(main, Told(written)))
+        .unwrap();
+    let released_by_the_dump = runtime.block_on(busy).unwrap();
+    assert!(released_by_the_dump, "no dump while the worker was held");
+}
+
 /// The `main` the recipe's page and "Why is my program stuck?" tell a
 /// reader to write, compiled as they print it.
 #[allow(dead_code)]

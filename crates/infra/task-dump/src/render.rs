@@ -155,6 +155,14 @@ impl Report {
                     seconds(*ends)
                 )
             }
+            Fact::Runs { through_both: true } => format!(
+                "runs: it was in one poll through both dumps, {} apart, without reaching an \
+                 `.await` that waits",
+                seconds(BEAT)
+            ),
+            Fact::Runs {
+                through_both: false,
+            } => "runs: it was in a poll, between two waits, when the dump was taken".to_owned(),
             Fact::Said(text) => text.clone(),
         }
     }
@@ -250,6 +258,13 @@ impl Report {
                 "Stuck: nothing moved between two dumps {beat} apart, and nothing is left to wake \
                  a task (no timer, socket or blocking job); only a thread outside the runtime \
                  could."
+            ),
+            Verdict::Running(tasks) => format!(
+                "Running, not waiting: {} stayed in one poll through both dumps, {beat} apart. \
+                 Code that reaches no `.await` that waits for that long holds its worker \
+                 thread, where no other task runs meanwhile (a loop that computes, a blocking \
+                 call).",
+                self.names(tasks)
             ),
             Verdict::NoCycle => {
                 "No cycle: no task waits, through the locks' holders, for itself.".to_owned()

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::dump::Dump;
 use crate::fold::{Wait, short_path};
-use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource};
+use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource, TaskRecord};
 
 /// A dump as a reader gets it: one entry per task, what each holds and
 /// waits for, and a verdict where the run proves one.
@@ -67,6 +67,11 @@ pub enum Fact {
         made: Duration,
         ends: Duration,
     },
+    /// It was in a poll when the dump was taken (on the multi-thread
+    /// runtime, where the dump runs beside the workers): running code of
+    /// its own, between two waits. `through_both`: in the same poll when
+    /// an earlier dump was taken too.
+    Runs { through_both: bool },
     /// A sentence the caller adds.
     Said(String),
 }
@@ -134,6 +139,9 @@ pub enum Verdict {
     Ended,
     /// Nothing moved between two dumps and nothing is left to wake a task.
     Stalled,
+    /// No lock cycle, and these tasks were in one poll through both dumps:
+    /// running code that reaches no `.await` for as long, on a worker.
+    Running(Vec<Actor>),
     /// Some task holds or waits for a lock, and no cycle runs through them.
     NoCycle,
     /// They wait for locks in a cycle, but what else they wait for the
@@ -234,7 +242,9 @@ pub fn report_ended(first: &Dump) -> Report {
         Some(Verdict::Deadlock { tasks, .. } | Verdict::WayOut { tasks, .. })
         | Some(Verdict::Cycle { tasks, .. } | Verdict::Moved(tasks)) => main_in(tasks),
         Some(Verdict::Stalled | Verdict::Quiet(_)) => true,
-        Some(Verdict::NoCycle | Verdict::CantTell { .. } | Verdict::Ended) | None => false,
+        Some(Verdict::NoCycle | Verdict::CantTell { .. } | Verdict::Ended)
+        | Some(Verdict::Running(_))
+        | None => false,
     };
     if disproved {
         report.verdict = Some(Verdict::Ended);
@@ -265,6 +275,15 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
             None => "spawned where the tracker did not see".to_owned(),
         };
         let who = Actor::Task(*id);
+        let mut facts = locks.facts(who);
+        if let Some(task) = task.filter(|task| task.is_task && task.running) {
+            facts.insert(
+                0,
+                Fact::Runs {
+                    through_both: earlier.is_some_and(|earlier| in_one_poll(*id, task, earlier)),
+                },
+            );
+        }
         entries.push(Entry {
             who,
             name: format!("task {id}"),
@@ -272,7 +291,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
             parent: task.map(|task| task.parent),
             waits: waits.clone(),
             traced: !dump.untraced,
-            facts: locks.facts(who),
+            facts,
         });
     }
     let verdict = verdict(&entries, &locks, dump, earlier);
@@ -524,16 +543,22 @@ impl<'a> Locks<'a> {
             .map(|(&task, record)| (record.spawned, task))
             .collect();
         spawned.sort_unstable();
-        spawned.into_iter().map(|(_, task)| Actor::Task(task)).find(|&task| {
-            let waits = self.waiting(task);
-            let slept_for_taker = |resource: u64| {
-                self.records.resources.get(&resource).is_some_and(|resource| {
-                    resource.kind == Kind::Sleep && resource.made_by == holding.by
-                })
-            };
-            waits.iter().any(|(_, op)| slept_for_taker(op.resource))
-                && !waits.iter().any(|(_, op)| op.resource == id)
-        })
+        spawned
+            .into_iter()
+            .map(|(_, task)| Actor::Task(task))
+            .find(|&task| {
+                let waits = self.waiting(task);
+                let slept_for_taker = |resource: u64| {
+                    self.records
+                        .resources
+                        .get(&resource)
+                        .is_some_and(|resource| {
+                            resource.kind == Kind::Sleep && resource.made_by == holding.by
+                        })
+                };
+                waits.iter().any(|(_, op)| slept_for_taker(op.resource))
+                    && !waits.iter().any(|(_, op)| op.resource == id)
+            })
     }
 
     /// What `who` holds and waits for, each resource in the order it was made.
@@ -829,6 +854,14 @@ fn verdict(
             through,
         });
     }
+    let running: Vec<Actor> = entries
+        .iter()
+        .filter(|entry| entry.facts.contains(&Fact::Runs { through_both: true }))
+        .map(|entry| entry.who)
+        .collect();
+    if !running.is_empty() {
+        return Some(Verdict::Running(running));
+    }
     if let Some(earlier) = earlier
         && stalled(dump, earlier)
         && !shows_a_timer(entries)
@@ -844,7 +877,7 @@ fn verdict(
         .any(|fact| match fact {
             Fact::Holds { .. } | Fact::Parked { .. } => true,
             Fact::WaitsFor { holders, .. } => !holders.is_empty(),
-            Fact::Sleeps { .. } | Fact::Said(_) => false,
+            Fact::Sleeps { .. } | Fact::Runs { .. } | Fact::Said(_) => false,
         });
     if !involved {
         return None;
@@ -973,12 +1006,28 @@ fn moved(tasks: &[Actor], dump: &Dump, earlier: &Dump) -> bool {
 
 /// Whether nothing moved between two dumps, and nothing is left that could
 /// wake a task: no timer, socket or busy blocking thread.
+/// Whether task `id`, `task` in a later dump, was in the same poll when
+/// `earlier` was taken: running then too, and no poll of it began since.
+fn in_one_poll(id: u64, task: &TaskRecord, earlier: &Dump) -> bool {
+    earlier
+        .records
+        .tasks
+        .get(&id)
+        .is_some_and(|before| before.running && before.polled == task.polled)
+}
+
 fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     let wakers = dump.wakers;
     let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == Some(0);
     let unchanged = dump.records.changed <= earlier.records.step;
     let same_frames = dump.main == earlier.main && dump.tasks == earlier.tasks;
-    quiet && unchanged && same_frames && !polled_between(dump, earlier)
+    // A task in a poll at either dump was running then (`block_on`'s
+    // future, which Tokio reports as a task too, is in one as it dumps).
+    let ran = [dump, earlier].iter().any(|dump| {
+        let mut tasks = dump.records.tasks.values();
+        tasks.any(|task| task.is_task && task.running)
+    });
+    quiet && unchanged && same_frames && !ran && !polled_between(dump, earlier)
 }
 
 /// Whether a task, or `main`, waits in a timer the dump shows: one the

@@ -415,6 +415,54 @@ fn the_dumps_own_frames_are_not_the_programs() {
 /// with frames, is no deadlock it can prove: either may wait for something
 /// else too. (Before, the dump waited for the blocked worker, lost the
 /// tasks, and said "No cycle".)
+/// Two tasks that never reach an `.await` hold both workers of a
+/// multi-thread runtime: the two dumps, taken on `main`'s thread, still come
+/// (their beat is counted by a thread of their own), and say the tasks were
+/// running through both. Seen failing: "Can't tell whether it is stuck:
+/// nothing moved between two dumps", with nothing said of the tasks.
+#[test]
+fn tasks_that_never_yield_are_running_not_stuck() {
+    let tracker = Tracker::default();
+    let dispatch = tracing::Dispatch::new(tracker.subscriber());
+    let _default = tracing::dispatcher::set_default(&dispatch);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
+        .build()
+        .unwrap();
+    let (started, has_started) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = Arc::new(std::sync::Mutex::new(released));
+    let text = runtime.block_on(async {
+        let mut busy = Vec::new();
+        for _ in 0..2 {
+            let (started, released) = (started.clone(), Arc::clone(&released));
+            busy.push(tokio::spawn(async move {
+                let _ = started.send(());
+                // Holds its worker, as a loop that computes would.
+                let _ = released.lock().unwrap().recv();
+            }));
+        }
+        for _ in 0..2 {
+            has_started.recv().unwrap();
+        }
+        let mut main = pin!(tracker.main(async {
+            for task in busy {
+                let _ = task.await;
+            }
+        }));
+        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
+        match dumps.dump_twice(main.as_mut()).await {
+            Twice::Both(report) => renumbered(report).render(&names_label),
+            Twice::Finished(()) | Twice::FinishedBetween(..) => "main ended".to_owned(),
+        }
+    });
+    drop(release);
+    drop(runtime);
+    expect("tasks_that_never_yield_are_running_not_stuck", &text);
+}
+
 #[cfg(taskdump)]
 #[test]
 fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() {

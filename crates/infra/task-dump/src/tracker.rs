@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Wake, Waker};
 use std::time::Duration;
@@ -201,6 +201,8 @@ pub(crate) struct Polls {
     polled: AtomicU64,
     /// How many times it was polled, but by a dump.
     count: AtomicU64,
+    /// Whether a poll of it has begun and not yet returned.
+    running: AtomicBool,
 }
 
 /// What the tracker keeps in the extensions of a span it reads.
@@ -238,6 +240,9 @@ pub(crate) struct TaskRecord {
     pub(crate) polled: u64,
     /// In a snapshot, how many times it was polled, but by a dump.
     pub(crate) polls: u64,
+    /// In a snapshot, whether it was in a poll (on the multi-thread
+    /// runtime, on a worker, while the dump ran on `main`'s thread).
+    pub(crate) running: bool,
     live: Arc<Polls>,
 }
 
@@ -458,6 +463,7 @@ impl Tracker {
         for task in records.tasks.values_mut() {
             task.polled = task.live.polled.load(Ordering::SeqCst);
             task.polls = task.live.count.load(Ordering::SeqCst);
+            task.running = task.live.running.load(Ordering::SeqCst);
         }
         records
     }
@@ -657,19 +663,30 @@ where
                 let step = self.live.step.fetch_add(1, Ordering::SeqCst) + 1;
                 polls.polled.store(step, Ordering::SeqCst);
                 polls.count.fetch_add(1, Ordering::SeqCst);
+                polls.running.store(true, Ordering::SeqCst);
             }
             (Spanned::OpPoll(op), _) => self.records().op_poll_began(op),
             _ => {}
         }
     }
 
-    fn on_exit(&self, id: &span::Id, _: Context<'_, S>) {
-        let id = id.into_u64();
-        ENTERED.with_borrow_mut(|entered| {
-            if let Some(at) = entered.iter().rposition(|&(entered, _)| entered == id) {
-                entered.remove(at);
-            }
+    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
+        let number = id.into_u64();
+        let exited = ENTERED.with_borrow_mut(|entered| {
+            let at = entered
+                .iter()
+                .rposition(|&(entered, _)| entered == number)?;
+            Some(entered.remove(at).1)
         });
+        // A task's poll returned: its own atomic, no lock.
+        if let Some(Spanned::Task(_)) = exited
+            && let Some(span) = ctx.span(id)
+            && let Some(Tracked {
+                polls: Some(polls), ..
+            }) = span.extensions().get::<Tracked>()
+        {
+            polls.running.store(false, Ordering::SeqCst);
+        }
     }
 
     fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
@@ -736,6 +753,7 @@ impl Records {
             spawned,
             polled: 0,
             polls: 0,
+            running: false,
             live: Arc::default(),
         };
         self.tasks.insert(fields.task, task);
