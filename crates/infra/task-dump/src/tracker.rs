@@ -85,6 +85,9 @@ thread_local! {
     static POLLS_MAIN: Cell<bool> = const { Cell::new(false) };
     /// The spans of the tracker entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<(u64, Spanned)>> = const { RefCell::new(Vec::new()) };
+    /// The tasks being polled on this thread, innermost last, by their
+    /// spans: a poll's end reaches its counters without a lookup.
+    static POLLING: RefCell<Vec<(u64, Arc<Polls>)>> = const { RefCell::new(Vec::new()) };
     /// Whether this thread is polling `main`.
     static IN_MAIN: Cell<bool> = const { Cell::new(false) };
     /// Whether what this thread spawns and makes now is the caller's own:
@@ -664,28 +667,27 @@ where
                 polls.polled.store(step, Ordering::SeqCst);
                 polls.count.fetch_add(1, Ordering::SeqCst);
                 polls.running.store(true, Ordering::SeqCst);
+                POLLING.with_borrow_mut(|polling| polling.push((id.into_u64(), Arc::clone(polls))));
             }
             (Spanned::OpPoll(op), _) => self.records().op_poll_began(op),
             _ => {}
         }
     }
 
-    fn on_exit(&self, id: &span::Id, ctx: Context<'_, S>) {
-        let number = id.into_u64();
+    fn on_exit(&self, id: &span::Id, _: Context<'_, S>) {
+        let id = id.into_u64();
         let exited = ENTERED.with_borrow_mut(|entered| {
-            let at = entered
-                .iter()
-                .rposition(|&(entered, _)| entered == number)?;
+            let at = entered.iter().rposition(|&(entered, _)| entered == id)?;
             Some(entered.remove(at).1)
         });
         // A task's poll returned: its own atomic, no lock.
-        if let Some(Spanned::Task(_)) = exited
-            && let Some(span) = ctx.span(id)
-            && let Some(Tracked {
-                polls: Some(polls), ..
-            }) = span.extensions().get::<Tracked>()
-        {
-            polls.running.store(false, Ordering::SeqCst);
+        if let Some(Spanned::Task(_)) = exited {
+            POLLING.with_borrow_mut(|polling| {
+                if let Some(at) = polling.iter().rposition(|(polled, _)| *polled == id) {
+                    let (_, polls) = polling.remove(at);
+                    polls.running.store(false, Ordering::SeqCst);
+                }
+            });
         }
     }
 
