@@ -26,12 +26,15 @@
 use std::future::Future;
 use std::io::{self, Write};
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use signal_hook::SigId;
 use signal_hook::consts::SIGUSR1;
 use signal_hook::iterator::Signals;
 use task_dump::{Files, Own, Report, TaskDumps, Tracker, Twice};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{Notify, oneshot};
 
 /// How long `main`'s end waits for the last dump to be written.
@@ -51,7 +54,7 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     let tracker = Tracker::default();
     let set = tracing::subscriber::set_global_default(tracker.subscriber());
     // Registered now: until then, SIGUSR1 ends the process.
-    let asked = SignalThread::start()?;
+    let mut asked = Asked::listen()?;
     let writer = Writer::start(out)?;
     // Your crate's files are your code; other frames are libraries'.
     let own = Own {
@@ -67,7 +70,7 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
         tokio::select! {
             // A dump asked for is taken before `main` goes on.
             biased;
-            () = asked.dump.notified() => match dumps.dump_twice(main.as_mut()).await {
+            () = asked.next() => match dumps.dump_twice(main.as_mut()).await {
                 Twice::Both(report) => writer.send(&report),
                 Twice::Finished(output) => break output,
                 Twice::FinishedBetween(report, output) => {
@@ -82,31 +85,61 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     Ok(output)
 }
 
-/// Hears SIGUSR1 on a thread of its own, not through the runtime: a
-/// runtime whose every worker is held (a task that never yields, a blocking
-/// call) polls no signal, and that is when a dump is wanted. Signals that
-/// come while one is pending are one dump. Dropped, it stops the thread.
-struct SignalThread {
-    dump: Arc<Notify>,
-    handle: signal_hook::iterator::Handle,
+/// SIGUSR1, heard twice over. Through the runtime, which sees it at its
+/// next turn (on a paused clock, at the same instant). And on a thread of
+/// its own, which wakes `main` when the runtime turns no more: a dump is
+/// wanted most when every worker is held (a task that never yields, a
+/// blocking call), and then no worker polls the signal. A flag that the
+/// signal handler sets makes the two one dump, and signals that come while
+/// one is pending one more. Dropped, it stops the thread and the flag.
+struct Asked {
+    flag: Arc<AtomicBool>,
+    flag_id: SigId,
+    by_runtime: Signal,
+    by_thread: Arc<Notify>,
+    thread: signal_hook::iterator::Handle,
 }
 
-impl SignalThread {
-    fn start() -> io::Result<Self> {
+impl Asked {
+    fn listen() -> io::Result<Self> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let flag_id = signal_hook::flag::register(SIGUSR1, Arc::clone(&flag))?;
+        let by_runtime = signal(SignalKind::user_defined1())?;
         let mut signals = Signals::new([SIGUSR1])?;
-        let handle = signals.handle();
-        let dump = Arc::new(Notify::new());
-        let asked = Arc::clone(&dump);
+        let thread = signals.handle();
+        let by_thread = Arc::new(Notify::new());
+        let wake = Arc::clone(&by_thread);
         std::thread::Builder::new()
             .name("dump-signal".to_owned())
-            .spawn(move || signals.forever().for_each(|_| asked.notify_one()))?;
-        Ok(SignalThread { dump, handle })
+            .spawn(move || signals.forever().for_each(|_| wake.notify_one()))?;
+        Ok(Asked {
+            flag,
+            flag_id,
+            by_runtime,
+            by_thread,
+            thread,
+        })
+    }
+
+    /// The next SIGUSR1, by whichever path hears it first. Cancel-safe:
+    /// the flag is taken in the poll that returns.
+    async fn next(&mut self) {
+        loop {
+            tokio::select! {
+                _ = self.by_runtime.recv() => {}
+                () = self.by_thread.notified() => {}
+            }
+            if self.flag.swap(false, Ordering::SeqCst) {
+                return;
+            }
+        }
     }
 }
 
-impl Drop for SignalThread {
+impl Drop for Asked {
     fn drop(&mut self) {
-        self.handle.close();
+        self.thread.close();
+        signal_hook::low_level::unregister(self.flag_id);
     }
 }
 

@@ -75,6 +75,27 @@ async fn the_dump_leaves_out_the_dumpers_own_tasks() {
     assert!(!dump.contains("\n  task "), "{dump}");
 }
 
+/// One SIGUSR1 is one dump, though both the runtime and the dumper's thread
+/// hear it. Seen failing without the flag that makes them one: two dumps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn one_signal_is_one_dump() {
+    let _one_at_a_time = SIGNALS.lock().await;
+    let captured = Captured::default();
+    let written = captured.0.clone();
+    let main = async move {
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        while written.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Time for a second dump, were there one: the first took two dumps
+        // a beat apart.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
+    let dumps = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(dumps.matches("SIGUSR1: ").count(), 1, "{dumps}");
+}
+
 /// `main` asks for a dump, and is done by its next poll after the one the
 /// dump makes: it ends right after the dump was taken, before the writer had
 /// a turn. The dump is written all the same.
