@@ -118,8 +118,8 @@ impl Report {
                          `static`, say), whose guard it may have handed on"
                     ),
                     Guard::BeforeSpawning(task) => format!(
-                        "took {lock} at {since}, then spawned {}, whose future may be the one \
-                         that holds the guard",
+                        "took {lock} at {since}, then spawned {}, whose future may be one it \
+                         polled and may hold the guard",
                         self.name(*task)
                     ),
                     // A guard the run lost track of is no one's fact.
@@ -155,14 +155,16 @@ impl Report {
                     seconds(*ends)
                 )
             }
-            Fact::Runs { through_both: true } => format!(
-                "runs: it was in one poll through both dumps, {} apart, without reaching an \
-                 `.await` that waits",
+            Fact::InOnePoll { through_both: true } => format!(
+                "in one poll through both dumps, {} apart: it computes, or blocks in a call that \
+                 does not await",
                 seconds(BEAT)
             ),
-            Fact::Runs {
+            Fact::InOnePoll {
                 through_both: false,
-            } => "runs: it was in a poll, between two waits, when the dump was taken".to_owned(),
+            } => "in a poll when the dump was taken: computing, or blocked in a call that does \
+                  not await"
+                .to_owned(),
             Fact::Said(text) => text.clone(),
         }
     }
@@ -259,11 +261,12 @@ impl Report {
                  a task (no timer, socket or blocking job); only a thread outside the runtime \
                  could."
             ),
-            Verdict::Running(tasks) => format!(
-                "Running, not waiting: {} stayed in one poll through both dumps, {beat} apart. \
-                 Code that reaches no `.await` that waits for that long holds its worker \
-                 thread, where no other task runs meanwhile (a loop that computes, a blocking \
-                 call).",
+            Verdict::NotYielding(tasks) => format!(
+                "Not yielding: {} stayed in one poll through both dumps, {beat} apart: each \
+                 computes, or blocks in a call that does not await (`std::thread::sleep`, a \
+                 `std` lock, blocking I/O), which the run can't tell apart. Such a task holds \
+                 the thread it runs on; unless it called `block_in_place`, no other task runs \
+                 on its worker meanwhile.",
                 self.names(tasks)
             ),
             Verdict::NoCycle => {

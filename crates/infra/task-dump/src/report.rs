@@ -68,10 +68,10 @@ pub enum Fact {
         ends: Duration,
     },
     /// It was in a poll when the dump was taken (on the multi-thread
-    /// runtime, where the dump runs beside the workers): running code of
-    /// its own, between two waits. `through_both`: in the same poll when
-    /// an earlier dump was taken too.
-    Runs { through_both: bool },
+    /// runtime, where the dump runs beside the workers): computing, or
+    /// blocked in a call that does not await, between two waits.
+    /// `through_both`: in the same poll when an earlier dump was taken too.
+    InOnePoll { through_both: bool },
     /// A sentence the caller adds.
     Said(String),
 }
@@ -140,8 +140,8 @@ pub enum Verdict {
     /// Nothing moved between two dumps and nothing is left to wake a task.
     Stalled,
     /// No lock cycle, and these tasks were in one poll through both dumps:
-    /// running code that reaches no `.await` for as long, on a worker.
-    Running(Vec<Actor>),
+    /// each computes, or blocks in a call that does not await.
+    NotYielding(Vec<Actor>),
     /// Some task holds or waits for a lock, and no cycle runs through them.
     NoCycle,
     /// They wait for locks in a cycle, but what else they wait for the
@@ -243,7 +243,7 @@ pub fn report_ended(first: &Dump) -> Report {
         | Some(Verdict::Cycle { tasks, .. } | Verdict::Moved(tasks)) => main_in(tasks),
         Some(Verdict::Stalled | Verdict::Quiet(_)) => true,
         Some(Verdict::NoCycle | Verdict::CantTell { .. } | Verdict::Ended)
-        | Some(Verdict::Running(_))
+        | Some(Verdict::NotYielding(_))
         | None => false,
     };
     if disproved {
@@ -279,7 +279,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         if let Some(task) = task.filter(|task| task.is_task && task.running) {
             facts.insert(
                 0,
-                Fact::Runs {
+                Fact::InOnePoll {
                     through_both: earlier.is_some_and(|earlier| in_one_poll(*id, task, earlier)),
                 },
             );
@@ -526,12 +526,12 @@ impl<'a> Locks<'a> {
         }
     }
 
-    /// The first live task that `holding`'s taker spawned after taking it,
-    /// that waits in a sleep its taker's poll made (a sleep is made by the
-    /// future that awaits it, so that future was polled by the taker before
-    /// it was spawned, and may hold the guard),
-    /// and that does not wait for lock `id`: a task that waits for the lock
-    /// it may hold moves no more than its taker would.
+    /// The first live task that `holding`'s taker spawned after taking it
+    /// and that does not wait for lock `id`. A borrowed guard moves with the
+    /// future that holds it, and a future the taker polled (through `&mut`,
+    /// in a `select!`) may be the one it spawned: Tokio reports no move, so
+    /// the run can't rule one out. A task that waits for the lock it may
+    /// hold moves no more than its taker would.
     fn spawned_since(&self, id: u64, holding: &Holding) -> Option<Actor> {
         let mut spawned: Vec<(u64, u64)> = self
             .records
@@ -546,19 +546,7 @@ impl<'a> Locks<'a> {
         spawned
             .into_iter()
             .map(|(_, task)| Actor::Task(task))
-            .find(|&task| {
-                let waits = self.waiting(task);
-                let slept_for_taker = |resource: u64| {
-                    self.records
-                        .resources
-                        .get(&resource)
-                        .is_some_and(|resource| {
-                            resource.kind == Kind::Sleep && resource.made_by == holding.by
-                        })
-                };
-                waits.iter().any(|(_, op)| slept_for_taker(op.resource))
-                    && !waits.iter().any(|(_, op)| op.resource == id)
-            })
+            .find(|&task| !self.waiting(task).iter().any(|(_, op)| op.resource == id))
     }
 
     /// What `who` holds and waits for, each resource in the order it was made.
@@ -856,11 +844,15 @@ fn verdict(
     }
     let running: Vec<Actor> = entries
         .iter()
-        .filter(|entry| entry.facts.contains(&Fact::Runs { through_both: true }))
+        .filter(|entry| {
+            entry
+                .facts
+                .contains(&Fact::InOnePoll { through_both: true })
+        })
         .map(|entry| entry.who)
         .collect();
     if !running.is_empty() {
-        return Some(Verdict::Running(running));
+        return Some(Verdict::NotYielding(running));
     }
     if let Some(earlier) = earlier
         && stalled(dump, earlier)
@@ -877,7 +869,7 @@ fn verdict(
         .any(|fact| match fact {
             Fact::Holds { .. } | Fact::Parked { .. } => true,
             Fact::WaitsFor { holders, .. } => !holders.is_empty(),
-            Fact::Sleeps { .. } | Fact::Runs { .. } | Fact::Said(_) => false,
+            Fact::Sleeps { .. } | Fact::InOnePoll { .. } | Fact::Said(_) => false,
         });
     if !involved {
         return None;

@@ -260,8 +260,6 @@ pub(crate) struct Resource {
     /// say no order).
     pub(crate) made_as: u64,
     pub(crate) made: Duration,
-    /// Whose poll made it.
-    pub(crate) made_by: Actor,
     /// For Tokio's own semaphore under a `Mutex`, `RwLock` or `Semaphore`,
     /// that primitive.
     pub(crate) within: Option<u64>,
@@ -398,9 +396,9 @@ pub enum Guard {
     /// `static` is: `'static`, so it can be handed on. (The report's word:
     /// the tracker records it as borrowed.)
     OfStatic,
-    /// A borrowed guard whose taker has since spawned this task, whose
-    /// future its taker had polled: the future that took the guard may be
-    /// the one spawned (polled through `&mut` in a `select!`, then handed to
+    /// A borrowed guard whose taker has since spawned this task, which does
+    /// not wait for the lock: the future that took the guard may be the one
+    /// spawned (polled through `&mut` in a `select!`, then handed to
     /// `spawn`). (The report's word, as `OfStatic`.)
     BeforeSpawning(Actor),
 }
@@ -807,7 +805,6 @@ impl Records {
             ordinal,
             made_as: self.made,
             made,
-            made_by: actor(),
             within,
             made_on,
             state,
