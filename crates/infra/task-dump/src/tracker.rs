@@ -664,7 +664,7 @@ where
                 let step = self.live.step.fetch_add(1, Ordering::SeqCst) + 1;
                 polls.polled.store(step, Ordering::SeqCst);
                 polls.count.fetch_add(1, Ordering::SeqCst);
-                polls.running.store(true, Ordering::SeqCst);
+                polls.running.store(true, Ordering::Release);
                 POLLING.with_borrow_mut(|polling| polling.push((id.into_u64(), Arc::clone(polls))));
             }
             (Spanned::OpPoll(op), _) => self.records().op_poll_began(op),
@@ -683,7 +683,7 @@ where
             POLLING.with_borrow_mut(|polling| {
                 if let Some(at) = polling.iter().rposition(|(polled, _)| *polled == id) {
                     let (_, polls) = polling.remove(at);
-                    polls.running.store(false, Ordering::SeqCst);
+                    polls.running.store(false, Ordering::Release);
                 }
             });
         }
