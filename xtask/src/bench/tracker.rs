@@ -60,6 +60,7 @@ pub fn bench(options: &Options) -> Result<(), Error> {
         builds.push(build(&workspace, false)?);
     }
     let mut text = String::new();
+    let mut against = Against::default();
     for (workload, description) in WORKLOADS {
         let mut rows = Vec::new();
         for build in &builds {
@@ -103,7 +104,13 @@ pub fn bench(options: &Options) -> Result<(), Error> {
             options.runs,
             table(&rows)
         );
+        against.add(workload, &rows);
     }
+    let _ = write!(
+        text,
+        "### Against console-subscriber\n\n{}\n",
+        against.summary()
+    );
     println!("{text}");
     if options.save {
         let page = workspace.root().join("bench/tracker/RESULTS.md");
@@ -145,6 +152,67 @@ fn build(workspace: &Workspace, release: bool) -> Result<Build, Error> {
         .remove("tracker-bench")
         .ok_or("the build reported no `tracker-bench` binary")?;
     Ok(Build { label, binary })
+}
+
+/// The tracker's rows against console-subscriber's of the same build and
+/// runtime: how many it beat, in median time and in peak memory, and the
+/// rows where it did not. Written, not typed, so that a page quoting it
+/// says what the run measured.
+#[derive(Default)]
+struct Against {
+    compared: usize,
+    faster: usize,
+    smaller: usize,
+    slower_in: Vec<String>,
+    larger_in: Vec<String>,
+}
+
+impl Against {
+    fn add(&mut self, workload: &str, rows: &[Row]) {
+        let median_of = |row: &Row| median(row.samples.iter().map(|s| s.elapsed).collect());
+        let peak = |row: &Row| row.samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0);
+        for tracker in rows.iter().filter(|row| row.watcher == "tracker") {
+            let console = rows.iter().find(|row| {
+                row.watcher == "console"
+                    && row.binary == tracker.binary
+                    && row.command[2] == tracker.command[2]
+            });
+            let (Some(console), Some(time), Some(console_time)) =
+                (console, median_of(tracker), console.and_then(median_of))
+            else {
+                continue;
+            };
+            let place = tracker.label.trim_end_matches(", the tracker");
+            let place = format!("{workload} ({place})");
+            self.compared += 1;
+            if time < console_time {
+                self.faster += 1;
+            } else {
+                self.slower_in.push(place.clone());
+            }
+            if peak(tracker) < peak(console) {
+                self.smaller += 1;
+            } else {
+                self.larger_in.push(place);
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        let but = |rows: &[String]| match rows {
+            [] => String::new(),
+            rows => format!(" (not in {})", rows.join(", ")),
+        };
+        format!(
+            "Of {} rows with both, the tracker's median time was below console-subscriber's in \
+             {}{}, and its peak memory in {}{}.\n",
+            self.compared,
+            self.faster,
+            but(&self.slower_in),
+            self.smaller,
+            but(&self.larger_in)
+        )
+    }
 }
 
 /// A workload's table: each row's median time and peak memory, and how
