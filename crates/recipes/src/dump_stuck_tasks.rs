@@ -90,20 +90,24 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
 /// its own, which wakes `main` when the runtime turns no more: a dump is
 /// wanted most when every worker is held (a task that never yields, a
 /// blocking call), and then no worker polls the signal. A flag that the
-/// signal handler sets makes the two one dump, and signals that come while
-/// one is pending one more. Dropped, it stops the thread and the flag.
+/// signal handler sets makes the two one dump; signals that come during a
+/// dump make one more. Dropped, it stops the thread and the flag's handler
+/// (Tokio's stays, as it always does: a later SIGUSR1 is ignored).
 struct Asked {
     flag: Arc<AtomicBool>,
-    flag_id: SigId,
     by_runtime: Signal,
     by_thread: Arc<Notify>,
     thread: signal_hook::iterator::Handle,
+    // Last, so that it goes last, also when `listen` fails after it.
+    _flag_handler: Unregister,
 }
 
 impl Asked {
     fn listen() -> io::Result<Self> {
+        // The flag first: signal-hook runs the handlers of a signal in the
+        // order they were registered, so each path below finds it set.
         let flag = Arc::new(AtomicBool::new(false));
-        let flag_id = signal_hook::flag::register(SIGUSR1, Arc::clone(&flag))?;
+        let flag_handler = Unregister(signal_hook::flag::register(SIGUSR1, Arc::clone(&flag))?);
         let by_runtime = signal(SignalKind::user_defined1())?;
         let mut signals = Signals::new([SIGUSR1])?;
         let thread = signals.handle();
@@ -114,10 +118,10 @@ impl Asked {
             .spawn(move || signals.forever().for_each(|_| wake.notify_one()))?;
         Ok(Asked {
             flag,
-            flag_id,
             by_runtime,
             by_thread,
             thread,
+            _flag_handler: flag_handler,
         })
     }
 
@@ -139,7 +143,15 @@ impl Asked {
 impl Drop for Asked {
     fn drop(&mut self) {
         self.thread.close();
-        signal_hook::low_level::unregister(self.flag_id);
+    }
+}
+
+/// A signal handler, removed when this is dropped.
+struct Unregister(SigId);
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        signal_hook::low_level::unregister(self.0);
     }
 }
 
