@@ -117,6 +117,13 @@ impl Report {
                         "took {lock} at {since}, a lock a lazy initializer made (one in a \
                          `static`, say), whose guard it may have handed on"
                     ),
+                    // A blocking job is no entry of the report.
+                    Guard::BeforeSpawning(task) if !self.entries.iter().any(|e| e.who == *task) => {
+                        format!(
+                            "took {lock} at {since}, then started a blocking job, which may run \
+                             a future it polled (with `block_on`) and hold the guard"
+                        )
+                    }
                     Guard::BeforeSpawning(task) => format!(
                         "took {lock} at {since}, then spawned {}, whose future may be one it \
                          polled and may hold the guard",
@@ -262,7 +269,8 @@ impl Report {
                  could."
             ),
             Verdict::NotYielding(tasks) => format!(
-                "Not yielding: {} stayed in one poll through both dumps, {beat} apart: each \
+                "Not yielding: {} stayed in one poll through both dumps, {beat} apart, \
+                 without yielding once in between: each \
                  computes, or blocks in a call that does not await (`std::thread::sleep`, a \
                  `std` lock, blocking I/O), which the run can't tell apart. Such a task holds \
                  the thread it runs on; unless it called `block_in_place`, no other task runs \

@@ -526,11 +526,12 @@ impl<'a> Locks<'a> {
         }
     }
 
-    /// The first live task that `holding`'s taker spawned after taking it
-    /// and that does not wait for lock `id`. A borrowed guard moves with the
-    /// future that holds it, and a future the taker polled (through `&mut`,
-    /// in a `select!`) may be the one it spawned: Tokio reports no move, so
-    /// the run can't rule one out. A task that waits for the lock it may
+    /// The first live task or blocking job that `holding`'s taker spawned
+    /// after taking it and that does not wait for lock `id`. A borrowed
+    /// guard moves with the future that holds it, and a future the taker
+    /// polled (through `&mut`, in a `select!`) may be the one it spawned, or
+    /// the one a blocking job runs with `block_on`: Tokio reports no move,
+    /// so the run can't rule one out. A task that waits for the lock it may
     /// hold moves no more than its taker would.
     fn spawned_since(&self, id: u64, holding: &Holding) -> Option<Actor> {
         let mut spawned: Vec<(u64, u64)> = self
@@ -538,7 +539,9 @@ impl<'a> Locks<'a> {
             .tasks
             .iter()
             .filter(|(_, task)| {
-                task.is_task && task.parent == holding.by && task.spawned > holding.taken
+                (task.is_task || task.is_blocking)
+                    && task.parent == holding.by
+                    && task.spawned > holding.taken
             })
             .map(|(&task, record)| (record.spawned, task))
             .collect();

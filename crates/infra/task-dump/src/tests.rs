@@ -281,6 +281,61 @@ fn a_guard_whose_future_was_spawned_is_no_deadlock() {
     expect("a_guard_whose_future_was_spawned_is_no_deadlock", &text);
 }
 
+/// As above, but the future goes to a blocking job that runs it with
+/// `block_on`. Seen failing ("Deadlock: main waits only for a lock it holds
+/// itself") while only tasks counted.
+#[test]
+fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
+    use std::task::Poll;
+
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = current_thread(false);
+    let (fresh, mut fetched) = tokio::sync::mpsc::channel::<u32>(1);
+    let text = runtime.block_on(async {
+        let cache = Arc::new(Mutex::new(0));
+        let main = async {
+            let mut refresh = Box::pin({
+                let cache = Arc::clone(&cache);
+                async move {
+                    let mut cached = cache.lock().await;
+                    if let Some(value) = fetched.recv().await {
+                        *cached = value;
+                    }
+                }
+            });
+            // Polled once: it takes the lock, then waits for a value.
+            std::future::poll_fn(|cx| {
+                assert!(refresh.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            let handle = tokio::runtime::Handle::current();
+            let job = tokio::task::spawn_blocking(move || handle.block_on(refresh));
+            *cache.lock().await += 1;
+            let _ = job.await;
+        };
+        let mut main = pin!(tracker.main(main));
+        std::future::poll_fn(|cx| {
+            assert!(main.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
+        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
+            panic!("main ended while it waited for the lock");
+        };
+        let text = renumbered(report(&dump, None)).render(&names_label);
+        fresh.send(1).await.unwrap();
+        main.await;
+        text
+    });
+    expect(
+        "a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock",
+        &text,
+    );
+}
+
 /// The cost of the test above: `main` takes a lock, spawns a task that
 /// takes no part, then deadlocks with a second task. The run can't tell the
 /// first task from one whose future holds the guard, so the verdict is

@@ -236,6 +236,8 @@ pub(crate) struct TaskRecord {
     /// future `block_on` drives nor a `spawn_blocking` job, which Tokio
     /// reports alike.
     pub(crate) is_task: bool,
+    /// A `spawn_blocking` job.
+    pub(crate) is_blocking: bool,
     pub(crate) parent: Actor,
     /// The step it was spawned at, to list tasks in spawn order.
     pub(crate) spawned: u64,
@@ -749,6 +751,7 @@ impl Records {
         let task = TaskRecord {
             spawned_at,
             is_task: matches!(fields.kind.as_str(), "task" | "local"),
+            is_blocking: fields.kind == "blocking",
             parent: actor(),
             spawned,
             polled: 0,
