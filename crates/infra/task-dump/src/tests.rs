@@ -336,12 +336,12 @@ fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
     );
 }
 
-/// The cost of the test above: `main` takes a lock, spawns a task that
+/// The cost of the two tests above: `main` takes a lock, spawns a task that
 /// takes no part, then deadlocks with a second task. The run can't tell the
 /// first task from one whose future holds the guard, so the verdict is
 /// "Can't tell", not "Deadlock". A task spawned before the lock was taken,
-/// or one that waits for it, changes nothing (`lock_in_order` and the
-/// pitfalls example keep their "Deadlock").
+/// or one that waits for it, changes nothing: the pitfalls example and
+/// `locks_taken_in_two_orders_deadlock` keep their "Deadlock".
 #[test]
 fn a_deadlock_after_its_taker_spawned_a_task_cant_tell() {
     let main = || async {
