@@ -98,7 +98,8 @@ struct Asked {
     by_runtime: Signal,
     by_thread: Arc<Notify>,
     thread: signal_hook::iterator::Handle,
-    // Last, so that it goes last, also when `listen` fails after it.
+    // Removes the flag's handler when dropped, also when `listen` fails
+    // after registering it.
     _flag_handler: Unregister,
 }
 

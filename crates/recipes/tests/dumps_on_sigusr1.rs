@@ -43,6 +43,19 @@ impl Write for Captured {
     }
 }
 
+impl Captured {
+    /// Returns once something was written.
+    async fn written(&self) {
+        while self.0.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// A dump leaves out the dumper's own thread and tasks: here `main` is all
 /// there is.
 #[cfg(all(tokio_unstable, target_os = "linux", target_arch = "x86_64"))]
@@ -50,11 +63,11 @@ impl Write for Captured {
 async fn the_dump_leaves_out_the_dumpers_own_tasks() {
     let _one_at_a_time = SIGNALS.lock().await;
     let captured = Captured::default();
-    let written = captured.0.clone();
-    let main = async move {
-        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-        while written.lock().unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    let main = {
+        let captured = captured.clone();
+        async move {
+            signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+            captured.written().await;
         }
     };
     tokio::time::timeout(
@@ -64,7 +77,7 @@ async fn the_dump_leaves_out_the_dumpers_own_tasks() {
     .await
     .expect("no dump within 20s")
     .unwrap();
-    let dump = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let dump = captured.text();
     let (first, rest) = dump.split_once('\n').unwrap();
     assert!(
         first.starts_with("SIGUSR1: where each task waits, as it was at "),
@@ -81,18 +94,18 @@ async fn the_dump_leaves_out_the_dumpers_own_tasks() {
 async fn one_signal_is_one_dump() {
     let _one_at_a_time = SIGNALS.lock().await;
     let captured = Captured::default();
-    let written = captured.0.clone();
-    let main = async move {
-        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-        while written.lock().unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    let main = {
+        let captured = captured.clone();
+        async move {
+            signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+            captured.written().await;
+            // Time for a second dump, were there one: the first took two dumps
+            // a beat apart.
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        // Time for a second dump, were there one: the first took two dumps
-        // a beat apart.
-        tokio::time::sleep(Duration::from_millis(500)).await;
     };
     with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
-    let dumps = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let dumps = captured.text();
     assert_eq!(dumps.matches("SIGUSR1: ").count(), 1, "{dumps}");
 }
 
@@ -120,7 +133,7 @@ async fn a_dump_taken_as_main_ends_is_written() {
         }
     });
     with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(
         text.starts_with("SIGUSR1: where each task waits, as it was at "),
         "{text:?}"

@@ -16,7 +16,7 @@ use tokio::time::timeout;
 use crate::BEAT;
 use crate::fold::{Wait, fold};
 use crate::report::{Report, report, report_ended};
-use crate::tracker::{Actor, Records, Tracker};
+use crate::tracker::{Actor, Records, Spawn, Tracker};
 #[cfg(taskdump)]
 use crate::{seconds, task_number};
 
@@ -279,7 +279,7 @@ impl<'a> TaskDumps<'a> {
             Some(_) => records
                 .tasks
                 .iter()
-                .filter(|(_, task)| task.is_task)
+                .filter(|(_, task)| task.kind == Spawn::Task)
                 .map(|(id, _)| (*id, Vec::new()))
                 .collect(),
         };

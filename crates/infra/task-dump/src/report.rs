@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use crate::dump::Dump;
 use crate::fold::{Wait, short_path};
-use crate::tracker::{Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource, TaskRecord};
+use crate::tracker::{
+    Actor, Guard, Holding, Kind, MadeOn, Op, Records, Resource, Spawn, TaskRecord,
+};
 
 /// A dump as a reader gets it: one entry per task, what each holds and
 /// waits for, and a verdict where the run proves one.
@@ -276,7 +278,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         };
         let who = Actor::Task(*id);
         let mut facts = locks.facts(who);
-        if let Some(task) = task.filter(|task| task.is_task && task.running) {
+        if let Some(task) = task.filter(|task| task.kind == Spawn::Task && task.running) {
             facts.insert(
                 0,
                 Fact::InOnePoll {
@@ -539,7 +541,7 @@ impl<'a> Locks<'a> {
             .tasks
             .iter()
             .filter(|(_, task)| {
-                (task.is_task || task.is_blocking)
+                matches!(task.kind, Spawn::Task | Spawn::Blocking)
                     && task.parent == holding.by
                     && task.spawned > holding.taken
             })
@@ -999,8 +1001,6 @@ fn moved(tasks: &[Actor], dump: &Dump, earlier: &Dump) -> bool {
     })
 }
 
-/// Whether nothing moved between two dumps, and nothing is left that could
-/// wake a task: no timer, socket or busy blocking thread.
 /// Whether task `id`, `task` in a later dump, was in the same poll when
 /// `earlier` was taken: running then too, and no poll of it began since.
 fn in_one_poll(id: u64, task: &TaskRecord, earlier: &Dump) -> bool {
@@ -1011,6 +1011,8 @@ fn in_one_poll(id: u64, task: &TaskRecord, earlier: &Dump) -> bool {
         .is_some_and(|before| before.running && before.polled == task.polled)
 }
 
+/// Whether nothing moved between two dumps, and nothing is left that could
+/// wake a task: no timer, socket or busy blocking thread.
 fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     let wakers = dump.wakers;
     let quiet = wakers.timers == 0 && wakers.sockets == Some(0) && wakers.blocking == Some(0);
@@ -1020,7 +1022,7 @@ fn stalled(dump: &Dump, earlier: &Dump) -> bool {
     // future, which Tokio reports as a task too, is in one as it dumps).
     let ran = [dump, earlier].iter().any(|dump| {
         let mut tasks = dump.records.tasks.values();
-        tasks.any(|task| task.is_task && task.running)
+        tasks.any(|task| task.kind == Spawn::Task && task.running)
     });
     quiet && unchanged && same_frames && !ran && !polled_between(dump, earlier)
 }

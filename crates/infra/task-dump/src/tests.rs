@@ -2,7 +2,7 @@
 //! Tokio's paused clock: what each dump says, whole.
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -286,8 +286,6 @@ fn a_guard_whose_future_was_spawned_is_no_deadlock() {
 /// itself") while only tasks counted.
 #[test]
 fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
-    use std::task::Poll;
-
     let tracker = Tracker::default();
     let _default = tracing::subscriber::set_default(tracker.subscriber());
     let runtime = current_thread(false);
@@ -305,22 +303,14 @@ fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
                 }
             });
             // Polled once: it takes the lock, then waits for a value.
-            std::future::poll_fn(|cx| {
-                assert!(refresh.as_mut().poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
+            assert!(futures::poll!(refresh.as_mut()).is_pending());
             let handle = tokio::runtime::Handle::current();
             let job = tokio::task::spawn_blocking(move || handle.block_on(refresh));
             *cache.lock().await += 1;
             let _ = job.await;
         };
         let mut main = pin!(tracker.main(main));
-        std::future::poll_fn(|cx| {
-            assert!(main.as_mut().poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(futures::poll!(main.as_mut()).is_pending());
         let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
         let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
             panic!("main ended while it waited for the lock");
@@ -442,11 +432,7 @@ fn a_sleep_polled_twice_is_pending_until_it_ends() {
     runtime.block_on(async {
         let mut timer = pin!(sleep(Duration::from_secs(10)));
         for _ in 0..2 {
-            std::future::poll_fn(|cx| {
-                assert!(timer.as_mut().poll(cx).is_pending());
-                std::task::Poll::Ready(())
-            })
-            .await;
+            assert!(futures::poll!(timer.as_mut()).is_pending());
         }
         assert_eq!(tracker.records().pending_timers(), 1);
         timer.await;
@@ -555,8 +541,6 @@ fn tasks_that_never_yield_are_running_not_stuck() {
 #[cfg(taskdump)]
 #[test]
 fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() {
-    use std::task::Poll;
-
     let tracker = Tracker::default();
     let dispatch = tracing::Dispatch::new(tracker.subscriber());
     let _default = tracing::dispatcher::set_default(&dispatch);
@@ -585,29 +569,17 @@ fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() 
                 let _a = a.lock().await;
                 let _ = task_waits.await;
                 let mut wait_b = pin!(b.lock());
-                std::future::poll_fn(|cx| {
-                    assert!(wait_b.as_mut().poll(cx).is_pending());
-                    Poll::Ready(())
-                })
-                .await;
+                assert!(futures::poll!(wait_b.as_mut()).is_pending());
                 let _ = m_waits.send(());
                 let _b = wait_b.await;
             }
         }));
         // `main` takes `a`, then waits for the task.
-        std::future::poll_fn(|cx| {
-            assert!(main.as_mut().poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        assert!(futures::poll!(main.as_mut()).is_pending());
         let task = tokio::spawn(async move {
             let _b = b.lock().await;
             let mut wait_a = pin!(a.lock());
-            std::future::poll_fn(|cx| {
-                assert!(wait_a.as_mut().poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
+            assert!(futures::poll!(wait_a.as_mut()).is_pending());
             let _ = t_waits.send(());
             let _a = wait_a.await;
         });
@@ -1328,12 +1300,6 @@ fn dumped_as_main_ends(main: impl Future<Output = ()>) -> String {
     })
 }
 
-/// Whether one poll of `future` leaves it pending.
-async fn pending<F: Future + ?Sized>(mut future: Pin<&mut F>) -> bool {
-    std::future::poll_fn(move |cx| std::task::Poll::Ready(future.as_mut().poll(cx).is_pending()))
-        .await
-}
-
 /// `main` itself woken now and then from a `std::thread` is not stuck,
 /// though nothing moved between two dumps a beat apart: Tokio counts a
 /// wake from outside of a task, not of the future `block_on` polls. Seen
@@ -1366,11 +1332,11 @@ fn main_woken_by_a_thread_outside_is_not_stuck() {
             }
         }));
         // `main` waits in `recv`, then the thread wakes it, and it waits again.
-        assert!(pending(main.as_mut()).await);
+        assert!(futures::poll!(main.as_mut()).is_pending());
         go.send(()).unwrap();
         while has_got.try_recv().is_err() {
             std::thread::sleep(Duration::from_millis(1));
-            assert!(pending(main.as_mut()).await);
+            assert!(futures::poll!(main.as_mut()).is_pending());
         }
         match dumps_of.dump_twice(main.as_mut()).await {
             Twice::Both(report) => renumbered(report).render(&names_label),

@@ -229,15 +229,31 @@ enum Spanned {
     Other,
 }
 
+/// What Tokio spawned, by its span's `kind`: it reports all three alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Spawn {
+    /// A task of the program's (`tokio::spawn`, `spawn_local`).
+    Task,
+    /// A `spawn_blocking` job.
+    Blocking,
+    /// The future `block_on` drives, or a kind this tracker does not know.
+    Other,
+}
+
+impl Spawn {
+    fn of(kind: &str) -> Self {
+        match kind {
+            "task" | "local" => Spawn::Task,
+            "blocking" => Spawn::Blocking,
+            _ => Spawn::Other,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct TaskRecord {
     pub(crate) spawned_at: Option<String>,
-    /// A task of the program's (`tokio::spawn`, `spawn_local`), not the
-    /// future `block_on` drives nor a `spawn_blocking` job, which Tokio
-    /// reports alike.
-    pub(crate) is_task: bool,
-    /// A `spawn_blocking` job.
-    pub(crate) is_blocking: bool,
+    pub(crate) kind: Spawn,
     pub(crate) parent: Actor,
     /// The step it was spawned at, to list tasks in spawn order.
     pub(crate) spawned: u64,
@@ -398,10 +414,11 @@ pub enum Guard {
     /// `static` is: `'static`, so it can be handed on. (The report's word:
     /// the tracker records it as borrowed.)
     OfStatic,
-    /// A borrowed guard whose taker has since spawned this task, which does
-    /// not wait for the lock: the future that took the guard may be the one
-    /// spawned (polled through `&mut` in a `select!`, then handed to
-    /// `spawn`). (The report's word, as `OfStatic`.)
+    /// A borrowed guard whose taker has since spawned this task or
+    /// blocking job, which does not wait for the lock: the future that took
+    /// the guard may be the one spawned (polled through `&mut` in a
+    /// `select!`, then handed to `spawn`, or to a job that runs it with
+    /// `block_on`). (The report's word, as `OfStatic`.)
     BeforeSpawning(Actor),
 }
 
@@ -453,7 +470,7 @@ impl Tracker {
         let records = self.records();
         let tasks = records.tasks.values();
         tasks
-            .filter(|task| task.is_task && task.live.count.load(Ordering::SeqCst) == 0)
+            .filter(|task| task.kind == Spawn::Task && task.live.count.load(Ordering::SeqCst) == 0)
             .count()
     }
 
@@ -750,8 +767,7 @@ impl Records {
         let spawned_at = fields.place();
         let task = TaskRecord {
             spawned_at,
-            is_task: matches!(fields.kind.as_str(), "task" | "local"),
-            is_blocking: fields.kind == "blocking",
+            kind: Spawn::of(&fields.kind),
             parent: actor(),
             spawned,
             polled: 0,
