@@ -213,6 +213,10 @@ struct Tracked {
     what: Spanned,
     /// A task's polls; none for other spans.
     polls: Option<Arc<Polls>>,
+    /// An op's span, or its poll's: whether the op waits on a sleep, whose
+    /// poll begins with Tokio's budget check. No other poll of an op needs
+    /// the records' lock as it begins.
+    on_sleep: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -617,8 +621,32 @@ where
         let id_number = id.into_u64();
         let explicit = span.parent().map(span::Id::into_u64);
         let current = ENTERED.with_borrow(|entered| entered.last().map(|&(id, _)| id));
+        let name = span.metadata().name();
+        if name == "runtime.resource.async_op.poll" {
+            // A poll of an op: its op's span says all it needs, without the
+            // records' lock.
+            let op = explicit.or(current);
+            let of_op = op.and_then(|op| {
+                let span = ctx.span(&span::Id::from_u64(op))?;
+                let extensions = span.extensions();
+                let tracked = extensions.get::<Tracked>()?;
+                matches!(tracked.what, Spanned::Op).then_some((op, tracked.on_sleep))
+            });
+            let (what, on_sleep) = match of_op {
+                Some((op, on_sleep)) => (Spanned::OpPoll(op), on_sleep),
+                None => (Spanned::Other, false),
+            };
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(Tracked {
+                    what,
+                    polls: None,
+                    on_sleep,
+                });
+            }
+            return;
+        }
         let mut records = self.records();
-        let what = match span.metadata().name() {
+        let what = match name {
             // The task that takes a dump is no task of the program's, nor
             // is what it makes.
             "runtime.spawn" if IGNORING.get() => {
@@ -629,15 +657,20 @@ where
             "runtime.resource" if IGNORING.get() || records.in_own_task() => Spanned::Other,
             "runtime.resource" => records.made(id_number, fields, current),
             "runtime.resource.async_op" => records.op_made(id_number, fields, explicit.or(current)),
-            _ => records.op_poll_made(explicit.or(current)),
+            _ => Spanned::Other,
         };
         let polls = match what {
             Spanned::Task(task) => records.tasks.get(&task).map(|task| Arc::clone(&task.live)),
             _ => None,
         };
+        let on_sleep = matches!(what, Spanned::Op) && records.op_on_sleep(id_number);
         drop(records);
         if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(Tracked { what, polls });
+            span.extensions_mut().insert(Tracked {
+                what,
+                polls,
+                on_sleep,
+            });
         }
     }
 
@@ -686,7 +719,7 @@ where
                 polls.running.store(true, Ordering::Release);
                 POLLING.with_borrow_mut(|polling| polling.push((id.into_u64(), Arc::clone(polls))));
             }
-            (Spanned::OpPoll(op), _) => self.records().op_poll_began(op),
+            (Spanned::OpPoll(op), _) if tracked.on_sleep => self.records().sleep_poll_began(op),
             _ => {}
         }
     }
@@ -719,7 +752,10 @@ where
         else {
             return;
         };
-        self.records().dropped(id.into_u64(), what);
+        // An op's poll and a span not followed leave nothing to drop.
+        if !matches!(what, Spanned::OpPoll(_) | Spanned::Other) {
+            self.records().dropped(id.into_u64(), what);
+        }
     }
 }
 
@@ -735,12 +771,17 @@ impl Records {
     }
 
     /// A sleep's poll begins with Tokio's budget check.
-    fn op_poll_began(&mut self, id: u64) {
-        let Some(op) = self.ops.get_mut(&id) else {
-            return;
-        };
-        let resource = self.resources.get(&op.resource);
-        op.budget_check = resource.is_some_and(|r| r.kind == Kind::Sleep);
+    fn sleep_poll_began(&mut self, id: u64) {
+        if let Some(op) = self.ops.get_mut(&id) {
+            op.budget_check = true;
+        }
+    }
+
+    /// Whether op `id` waits on a sleep.
+    fn op_on_sleep(&self, id: u64) -> bool {
+        let op = self.ops.get(&id);
+        let resource = op.and_then(|op| self.resources.get(&op.resource));
+        resource.is_some_and(|resource| resource.kind == Kind::Sleep)
     }
 
     /// Whether the task being polled on this thread is one of the caller's own.
@@ -861,13 +902,6 @@ impl Records {
         };
         self.ops.insert(id, op);
         Spanned::Op
-    }
-
-    fn op_poll_made(&self, parent: Option<u64>) -> Spanned {
-        match parent {
-            Some(op) if self.ops.contains_key(&op) => Spanned::OpPoll(op),
-            _ => Spanned::Other,
-        }
     }
 
     /// The op the innermost op's span of `entered` belongs to; none if a
