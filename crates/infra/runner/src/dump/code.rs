@@ -454,15 +454,26 @@ impl Code {
         let Some(TokenTree::Ident(name)) = tokens.get(at + 1) else {
             return at + 1;
         };
-        let mut params = Vec::new();
+        let mut params = None;
+        let mut angles = 0;
         let mut end = at + 2;
         while let Some(token) = tokens.get(end) {
             match token {
-                // The first parentheses; a tuple it returns comes later.
-                TokenTree::Group(group)
-                    if group.delimiter() == Delimiter::Parenthesis && params.is_empty() =>
+                TokenTree::Punct(punct) if punct.as_char() == '<' => angles += 1,
+                // Not the `>` of an arrow, `Fn() -> u8`.
+                TokenTree::Punct(punct)
+                    if punct.as_char() == '>' && !is_punct(tokens.get(end - 1), '-') =>
                 {
-                    params = parameters(group);
+                    angles -= 1;
+                }
+                // The parentheses after its generics: not a bound's
+                // `Fn(u8)`, nor a tuple it returns.
+                TokenTree::Group(group)
+                    if group.delimiter() == Delimiter::Parenthesis
+                        && angles == 0
+                        && params.is_none() =>
+                {
+                    params = Some(parameters(group));
                 }
                 TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
                     let index = self.bodies.len();
@@ -473,7 +484,7 @@ impl Code {
                             last: lines(group).last,
                         },
                         free: level == Level::Items,
-                        params,
+                        params: params.unwrap_or_default(),
                     });
                     let inner: Vec<TokenTree> = group.stream().into_iter().collect();
                     self.walk(&inner, Some(index), lines(group), Level::Nested);
