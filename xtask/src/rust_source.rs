@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use rust_reader::{
-    Attribute, Delimiter, Group, Source, TokenTree, idents, is_group, is_punct, path_at,
+    Attribute, Delimiter, Function, Group, Source, TokenTree, idents, is_group, is_punct, path_at,
 };
 
 /// `file`'s tokens without comments and with each literal emptied, each
@@ -129,8 +129,14 @@ impl Names {
                         && group.delimiter() == Delimiter::Bracket
                         && let Some(attribute) = Attribute::of(&rust_reader::trees(group))
                     {
+                        // The function it is on, past its other attributes.
+                        let on = &tokens[at + 2..];
+                        let function = || {
+                            let on = &on[rust_reader::attributes(on).1..];
+                            Function::read(on).map(|(function, _)| function.name)
+                        };
                         if attribute.path.last().is_some_and(|name| name == "test")
-                            && let Some(name) = function_after(&tokens[at + 2..])
+                            && let Some(name) = function()
                         {
                             self.tests.insert(name);
                         }
@@ -144,7 +150,7 @@ impl Names {
                                     .skip(1)
                                     .any(|part| part.trim().starts_with("ignore"))
                             || attribute.path == ["cfg"] && !cfg_holds(&attribute.arguments);
-                        if ignores && let Some(name) = function_after(&tokens[at + 2..]) {
+                        if ignores && let Some(name) = function() {
                             self.ignored.insert(name);
                         }
                         self.attributes.push(attribute);
@@ -203,26 +209,6 @@ impl Names {
             self.imports.push(Import::Name { name, path: prefix });
         }
     }
-}
-
-/// The name of the function `tokens` start with, past its other attributes
-/// and its qualifiers (`async`, `pub`).
-fn function_after(tokens: &[TokenTree]) -> Option<String> {
-    let mut tokens = tokens.iter();
-    while let Some(token) = tokens.next() {
-        match token {
-            TokenTree::Ident(ident) if ident == "fn" => {
-                return match tokens.next() {
-                    Some(TokenTree::Ident(name)) => Some(name.to_string()),
-                    _ => None,
-                };
-            }
-            TokenTree::Ident(_) | TokenTree::Punct(_) => {}
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {}
-            TokenTree::Group(_) | TokenTree::Literal(_) => return None,
-        }
-    }
-    None
 }
 
 /// Whether the `#[cfg(...)]` whose inside is `predicate` holds where the
@@ -296,6 +282,19 @@ mod tests {
             (Asyncness::Async, 0, true)
         );
         assert!(!Names::of(&file).words.contains("ExitCode"));
+    }
+
+    /// A test is the function its attribute is on: not one after an item
+    /// that a `#[cfg]` which may not hold is on (a `use`), and one behind
+    /// `pub(crate)` too. Seen failing on the scan that ran past the `use`'s
+    /// `;`, and stopped at `(crate)`.
+    #[test]
+    fn an_attribute_names_the_function_it_is_on() {
+        let text = "#[cfg(feature = \"slow\")]\nuse a::b;\n#[test]\nfn t() {}\n\
+                    #[test]\npub(crate) fn u() {}";
+        let names = Names::of(&source(text));
+        assert_eq!(names.tests, BTreeSet::from(["t", "u"].map(str::to_owned)));
+        assert!(names.ignored.is_empty(), "{:?}", names.ignored);
     }
 
     #[test]
