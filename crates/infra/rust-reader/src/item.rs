@@ -1,6 +1,6 @@
 //! A file's items, their attributes, and function headers.
 
-use crate::{Delimiter, TokenTree, angle_step, idents, is_group, is_punct, path_at};
+use crate::{Delimiter, TokenTree, angle_step, idents, is_punct, path_at, statement_end};
 
 /// A file's tokens, as its top-level items.
 #[derive(Debug)]
@@ -202,9 +202,6 @@ impl Function {
         let parameters = parameters.split(|token| is_punct(Some(token), ','));
         let parameters = parameters.filter(|tokens| !tokens.is_empty());
         let rest = &tokens[after_generics + 1..];
-        let ends = |token: &TokenTree| {
-            is_group(Some(token), Delimiter::Brace) || is_punct(Some(token), ';')
-        };
         let function = Function {
             name: name.to_string(),
             visibility,
@@ -212,7 +209,7 @@ impl Function {
             parameters: parameters.map(Parameter::of).collect(),
             returns: returned_type(rest),
         };
-        let end = rest.iter().position(ends).unwrap_or(rest.len());
+        let end = statement_end(rest).unwrap_or(rest.len());
         Some((function, after_generics + 1 + end))
     }
 
@@ -251,18 +248,14 @@ pub struct Parameter {
 
 impl Parameter {
     fn of(tokens: &[TokenTree]) -> Parameter {
-        let Some(colon) = tokens.iter().position(|token| is_punct(Some(token), ':')) else {
-            let pattern = idents(tokens);
-            return Parameter {
-                pattern,
-                type_idents: None,
-            };
-        };
-        let mut pattern = idents(&tokens[..colon]);
+        let colon = tokens.iter().position(|token| is_punct(Some(token), ':'));
+        let (pattern, typed) = tokens.split_at(colon.unwrap_or(tokens.len()));
+        let mut pattern = idents(pattern);
         pattern.retain(|name| name != "mut");
+        let type_idents = colon.map(|_| idents(typed));
         Parameter {
             pattern,
-            type_idents: Some(idents(&tokens[colon..])),
+            type_idents,
         }
     }
 
@@ -296,21 +289,10 @@ fn generics_length(tokens: &[TokenTree]) -> usize {
 /// a function's parameters (`anyhow::Result` for `-> anyhow::Result<()>`),
 /// empty for none.
 fn returned_type(tokens: &[TokenTree]) -> Vec<String> {
-    let [minus, greater, rest @ ..] = tokens else {
-        return Vec::new();
-    };
-    if !(is_punct(Some(minus), '-') && is_punct(Some(greater), '>')) {
+    if !is_punct(tokens.first(), '-') || !is_punct(tokens.get(1), '>') {
         return Vec::new();
     }
     // `-> ::std::process::ExitCode`.
-    let rest = match rest {
-        [colon, second, tail @ ..] if is_punct(Some(colon), ':') && is_punct(Some(second), ':') => {
-            tail
-        }
-        _ => rest,
-    };
-    match rest.first() {
-        Some(TokenTree::Ident(_)) => path_at(rest).0,
-        _ => Vec::new(),
-    }
+    let absolute = is_punct(tokens.get(2), ':') && is_punct(tokens.get(3), ':');
+    path_at(&tokens[if absolute { 4 } else { 2 }..]).0
 }

@@ -16,7 +16,7 @@ mod lines;
 mod tests;
 
 pub use item::{Asyncness, Attribute, Function, Item, Parameter, Source, Visibility, attributes};
-pub use lines::{Lines, last_line, line_of, text};
+pub use lines::{Lines, line_of, text};
 pub use proc_macro2::{Delimiter, Group, LexError, Spacing, TokenTree};
 
 use std::str::FromStr;
@@ -82,6 +82,13 @@ pub fn is_group(token: Option<&TokenTree>, delimiter: Delimiter) -> bool {
 /// Whether `token` is the identifier `word`.
 pub fn is_ident(token: Option<&TokenTree>, word: &str) -> bool {
     matches!(token, Some(TokenTree::Ident(ident)) if ident == word)
+}
+
+/// Where the statement or the header `tokens` start ends: the index of
+/// its first `;` or braces (a body, a block), if it has one.
+pub fn statement_end(tokens: &[TokenTree]) -> Option<usize> {
+    let ends = |token| is_punct(Some(token), ';') || is_group(Some(token), Delimiter::Brace);
+    tokens.iter().position(ends)
 }
 
 /// Whether tokens `at` and `at + 1` are `&&`.

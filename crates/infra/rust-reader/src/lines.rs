@@ -19,6 +19,14 @@ impl Lines {
         self.first <= inner.first && inner.last <= self.last
     }
 
+    /// From the line `first` starts on to the one `last` ends on.
+    pub fn between(first: &TokenTree, last: &TokenTree) -> Lines {
+        Lines {
+            first: line_of(first),
+            last: last_line(last),
+        }
+    }
+
     /// A group's, from its opening delimiter to its closing one.
     pub fn of(group: &Group) -> Lines {
         Lines {
@@ -34,7 +42,7 @@ pub fn line_of(token: &TokenTree) -> usize {
 }
 
 /// The line `token` ends on.
-pub fn last_line(token: &TokenTree) -> usize {
+fn last_line(token: &TokenTree) -> usize {
     token.span().end().line
 }
 

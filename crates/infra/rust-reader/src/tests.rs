@@ -1,9 +1,5 @@
 use super::*;
 
-fn source(text: &str) -> Source {
-    Source::parse(text).unwrap()
-}
-
 #[test]
 fn items_are_read_with_their_attributes_and_signatures() {
     let text = "#![allow(dead_code)]\nuse std::process::ExitCode;\n\
@@ -11,7 +7,7 @@ fn items_are_read_with_their_attributes_and_signatures() {
                 pub fn main() -> ExitCode { ExitCode::SUCCESS }\n\
                 pub const fn helper<F: Fn(u8) -> u8>(a: F, b: (u8, u8),) -> std::io::Result<Vec<u8>> { todo!() }\n\
                 #[cfg(test)]\n/// Tests.\nmod tests { #[test] fn t() {} }";
-    let file = source(text);
+    let file = Source::parse(text).unwrap();
     assert_eq!(file.items().len(), 6);
     assert_eq!(file.public_function("run"), None);
     let main = file.public_function("main").unwrap();
@@ -31,24 +27,6 @@ fn items_are_read_with_their_attributes_and_signatures() {
     let tests = &file.items()[5];
     assert!(tests.is_test_only() && file.has_tests());
     assert_eq!(tests.attributes[1].path, ["doc"]);
-}
-
-/// A header is read from its `fn` as well (the runner's bodies, at any
-/// depth): its parameters are those after its generics, whose `Fn(u8)` is
-/// none, and it ends at its body.
-#[test]
-fn a_header_gives_its_parameters_types_and_its_end() {
-    read(
-        "fn f<F: Fn(u8)>(mut workers: JoinSet<F>, &self) -> u8 { 1 }",
-        |tokens| {
-            let (function, end) = Function::read(&tokens).unwrap();
-            let types = function.parameters[0].type_of("workers").unwrap();
-            assert_eq!(types, ["JoinSet", "F"]);
-            assert_eq!(function.parameters[1].type_of("self"), None);
-            assert!(is_group(tokens.get(end), Delimiter::Brace));
-        },
-    )
-    .unwrap();
 }
 
 /// A file that does not lex leaves nothing in the thread's source map

@@ -7,7 +7,7 @@
 
 use rust_reader::{
     Delimiter, Function, Group, Lines, Parameter, TokenTree, angle_step, idents, is_and_and,
-    is_assign, is_group, is_ident, is_punct, is_type_colon, last_line, line_of, pattern_names,
+    is_assign, is_group, is_ident, is_punct, is_type_colon, line_of, pattern_names, statement_end,
     text, trees,
 };
 
@@ -191,26 +191,20 @@ impl Code {
 
     /// The one `fn name` at the file's top level, if there is exactly one.
     pub(crate) fn free_fn(&self, name: &str) -> Option<usize> {
-        let named = |body: &&Body| body.free && body.kind == BodyKind::Fn(name.to_owned());
-        let mut found = self
+        let named = |body: &Body| body.free && body.kind == BodyKind::Fn(name.to_owned());
+        let found = self
             .bodies
             .iter()
             .enumerate()
             .filter(|(_, body)| named(body));
-        match (found.next(), found.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
-        }
+        only(found).map(|(index, _)| index)
     }
 
     /// The one async block whose `async` is on `line`, if there is one.
     pub(crate) fn async_block_at(&self, line: usize) -> Option<usize> {
-        let at = |body: &&Body| body.kind == BodyKind::AsyncBlock && body.lines.first == line;
-        let mut found = self.bodies.iter().enumerate().filter(|(_, body)| at(body));
-        match (found.next(), found.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
-        }
+        let at = |body: &Body| body.kind == BodyKind::AsyncBlock && body.lines.first == line;
+        let found = self.bodies.iter().enumerate().filter(|(_, body)| at(body));
+        only(found).map(|(index, _)| index)
     }
 
     /// The places body `body`'s own code may suspend at.
@@ -273,11 +267,7 @@ impl Code {
             .clone()
             .map(|site| site.lines.last - site.lines.first)
             .min()?;
-        let mut innermost = holding.filter(|site| site.lines.last - site.lines.first == smallest);
-        match (innermost.next(), innermost.next()) {
-            (Some(site), None) => Some(site),
-            _ => None,
-        }
+        only(holding.filter(|site| site.lines.last - site.lines.first == smallest))
     }
 
     /// The spawns into a receiver on `line`, `tasks` for `tasks.spawn(...)`.
@@ -380,19 +370,16 @@ impl Code {
                     "for" if body.is_none() || !is_for_loop(tokens, at) => next,
                     "for" | "while" | "loop" => {
                         if let Some(end) = brace_after(tokens, at) {
-                            let first = line_of(&tokens[at]);
-                            let words = idents(&trees(end));
                             self.loops.push(Loop {
-                                lines: Lines {
-                                    first,
-                                    last: Lines::of(end).last,
-                                },
+                                lines: Lines::between(&tokens[at], &tokens[end]),
                                 header: Lines {
-                                    first,
-                                    last: end.span_open().start().line,
+                                    first: line_of(&tokens[at]),
+                                    last: line_of(&tokens[end]),
                                 },
                                 is_while: word == "while",
-                                breaks: words.iter().any(|word| word == "break"),
+                                breaks: idents(&tokens[end..=end])
+                                    .iter()
+                                    .any(|word| word == "break"),
                             });
                         }
                         next
@@ -430,10 +417,7 @@ impl Code {
         let index = self.bodies.len();
         self.bodies.push(Body {
             kind: BodyKind::Fn(function.name),
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last: Lines::of(group).last,
-            },
+            lines: Lines::between(&tokens[at], &tokens[end]),
             free: level == Level::Items,
             params: function.parameters,
         });
@@ -464,10 +448,7 @@ impl Code {
         let index = self.bodies.len();
         self.bodies.push(Body {
             kind: BodyKind::AsyncBlock,
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last: Lines::of(group).last,
-            },
+            lines: Lines::between(&tokens[at], &tokens[next]),
             free: false,
             params: Vec::new(),
         });
@@ -500,16 +481,9 @@ impl Code {
         let pattern_end = (0..statement.len())
             .find(|&i| is_punct(statement.get(i), '=') || is_type_colon(statement, i))
             .unwrap_or(statement.len());
-        let last = match statement.last() {
-            Some(token) => last_line(token),
-            None => line_of(&tokens[at]),
-        };
         self.lets.push(Let {
             names: pattern_names(&statement[..pattern_end]),
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last,
-            },
+            lines: Lines::between(&tokens[at], statement.last().unwrap_or(&tokens[at])),
             scope: seen_in,
             idents: idents(&statement[pattern_end..]),
         });
@@ -536,10 +510,7 @@ impl Code {
         }
         self.sites.push(Site {
             body,
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last: Lines::of(group).last,
-            },
+            lines: Lines::between(&tokens[at], &tokens[at + 2]),
             kind: SiteKind::Macro,
             text: format!("{name}!{}", text(&[TokenTree::Group(group.clone())])),
             idents: idents(&trees(group)),
@@ -579,7 +550,6 @@ impl Code {
     fn await_site(&mut self, tokens: &[TokenTree], at: usize, body: usize) {
         let start = operand_start(tokens, at);
         let operand = &tokens[start..at];
-        let first = operand.first().map_or(line_of(&tokens[at]), line_of);
         let call = match operand {
             [TokenTree::Ident(name), TokenTree::Group(args)]
                 if args.delimiter() == Delimiter::Parenthesis =>
@@ -594,10 +564,8 @@ impl Code {
         };
         self.sites.push(Site {
             body,
-            lines: Lines {
-                first,
-                last: last_line(&tokens[at + 1]),
-            },
+            // From the operand's first token (the `.` if it has none).
+            lines: Lines::between(&tokens[start], &tokens[at + 1]),
             kind: SiteKind::Await,
             text: text(operand),
             idents: idents(operand),
@@ -625,6 +593,14 @@ impl Site {
     }
 }
 
+/// What `found` holds, if it holds one thing only.
+pub(crate) fn only<T>(mut found: impl Iterator<Item = T>) -> Option<T> {
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
 /// Where free fns may be declared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Level {
@@ -635,26 +611,22 @@ enum Level {
 /// Whether the brace group at `at` is an `impl`'s, a `mod`'s or a
 /// `trait`'s: one of those words before it, in the same item.
 fn is_item_block(tokens: &[TokenTree], at: usize) -> bool {
-    let before = tokens[..at].iter().rev();
-    let item = before.take_while(|token| {
-        !is_punct(Some(token), ';') && !is_group(Some(token), Delimiter::Brace)
-    });
-    item.into_iter().any(|token| {
-        matches!(token, TokenTree::Ident(word) if word == "impl" || word == "mod" || word == "trait")
-    })
+    let words = ["impl", "mod", "trait"];
+    item_before(tokens, at).any(|token| words.iter().any(|word| is_ident(Some(token), word)))
 }
 
 /// Whether the `for` at `at` starts a loop: not `impl Trait for Type`'s,
 /// nor a higher-ranked bound's `for<'a>`.
 fn is_for_loop(tokens: &[TokenTree], at: usize) -> bool {
-    if is_punct(tokens.get(at + 1), '<') {
-        return false;
-    }
+    !is_punct(tokens.get(at + 1), '<')
+        && !item_before(tokens, at).any(|token| is_ident(Some(token), "impl"))
+}
+
+/// The tokens before `at` in its item or statement, back to a `;` or braces.
+fn item_before(tokens: &[TokenTree], at: usize) -> impl Iterator<Item = &TokenTree> {
     let before = tokens[..at].iter().rev();
-    let mut item = before.take_while(|token| {
-        !is_punct(Some(token), ';') && !is_group(Some(token), Delimiter::Brace)
-    });
-    !item.any(|token| matches!(token, TokenTree::Ident(word) if word == "impl"))
+    before
+        .take_while(|token| !is_punct(Some(token), ';') && !is_group(Some(token), Delimiter::Brace))
 }
 
 /// Whether the `let` at `at` is a condition's: after `if`, `while` or a
@@ -707,16 +679,11 @@ fn condition_let(tokens: &[TokenTree], at: usize) -> ConditionLet<'_> {
     ConditionLet { end, block: None }
 }
 
-/// The brace group that follows the keyword at `at` in the same statement.
-fn brace_after(tokens: &[TokenTree], at: usize) -> Option<&Group> {
-    for token in &tokens[at + 1..] {
-        match token {
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return Some(group),
-            TokenTree::Punct(punct) if punct.as_char() == ';' => return None,
-            _ => {}
-        }
-    }
-    None
+/// The brace group that follows the keyword at `at` in the same statement:
+/// its index.
+fn brace_after(tokens: &[TokenTree], at: usize) -> Option<usize> {
+    let end = at + 1 + statement_end(&tokens[at + 1..])?;
+    is_group(tokens.get(end), Delimiter::Brace).then_some(end)
 }
 
 /// The first token of the expression `.await` at `at` awaits: back over
