@@ -1,6 +1,8 @@
 //! A file's items, their attributes, and function headers.
 
-use crate::{Delimiter, TokenTree, angle_step, idents, is_punct, path_at, statement_end};
+use crate::{
+    Delimiter, TokenTree, angle_step, idents, is_group, is_ident, is_punct, path_at, statement_end,
+};
 
 /// A file's tokens, as its top-level items.
 #[derive(Debug)]
@@ -51,32 +53,17 @@ pub struct Item {
 impl Item {
     fn split(tokens: Vec<TokenTree>) -> Vec<Item> {
         let mut items = Vec::new();
-        let mut current = Vec::new();
-        let mut tokens = tokens.into_iter().peekable();
-        while let Some(token) = tokens.next() {
-            let ends_item = match &token {
-                TokenTree::Punct(punct) if punct.as_char() == ';' => true,
-                TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
-                TokenTree::Punct(punct) if punct.as_char() == '#' => {
-                    // `#!` then `[...]`: an inner attribute.
-                    if is_punct(tokens.peek(), '!') {
-                        current.push(token);
-                        current.extend(tokens.next());
-                        current.extend(tokens.next());
-                        items.push(Item::of(std::mem::take(&mut current)));
-                        continue;
-                    }
-                    false
-                }
-                TokenTree::Punct(_) | TokenTree::Ident(_) | TokenTree::Literal(_) => false,
+        let mut rest = &tokens[..];
+        while !rest.is_empty() {
+            // `#!` then `[...]`: an inner attribute.
+            let length = if is_punct(rest.first(), '#') && is_punct(rest.get(1), '!') {
+                3
+            } else {
+                statement_end(rest).map_or(rest.len(), |end| end + 1)
             };
-            current.push(token);
-            if ends_item {
-                items.push(Item::of(std::mem::take(&mut current)));
-            }
-        }
-        if !current.is_empty() {
-            items.push(Item::of(current));
+            let (item, after) = rest.split_at(length.min(rest.len()));
+            items.push(Item::of(item.to_vec()));
+            rest = after;
         }
         items
     }
@@ -166,19 +153,12 @@ impl Function {
     /// its body's braces, the `;` of a `fn` without one (in a trait), or
     /// `tokens.len()`.
     pub fn read(tokens: &[TokenTree]) -> Option<(Function, usize)> {
-        let mut at = 0;
-        let visibility = match tokens {
-            [TokenTree::Ident(public), TokenTree::Group(restricted), ..]
-                if public == "pub" && restricted.delimiter() == Delimiter::Parenthesis =>
-            {
-                at += 2;
-                Visibility::Restricted
-            }
-            [TokenTree::Ident(public), ..] if public == "pub" => {
-                at += 1;
-                Visibility::Public
-            }
-            _ => Visibility::Private,
+        let (visibility, mut at) = if !is_ident(tokens.first(), "pub") {
+            (Visibility::Private, 0)
+        } else if is_group(tokens.get(1), Delimiter::Parenthesis) {
+            (Visibility::Restricted, 2)
+        } else {
+            (Visibility::Public, 1)
         };
         let mut asyncness = Asyncness::Sync;
         loop {

@@ -11,17 +11,15 @@
 //! `syn` leaves as unparsed tokens, so it would need a token walker beside it.
 
 mod item;
-mod lines;
 #[cfg(test)]
 mod tests;
 
 pub use item::{Asyncness, Attribute, Function, Item, Parameter, Source, Visibility, attributes};
-pub use lines::{Lines, line_of, text};
-pub use proc_macro2::{Delimiter, Group, LexError, Spacing, TokenTree};
+pub use proc_macro2::{Delimiter, Group, LexError, TokenTree};
 
 use std::str::FromStr;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Spacing, TokenStream};
 
 /// `text`'s tokens, handed to `read`. Their spans, which give their lines,
 /// hold until `read` returns, and are then forgotten with every span made
@@ -87,38 +85,48 @@ pub fn is_ident(token: Option<&TokenTree>, word: &str) -> bool {
 /// Where the statement or the header `tokens` start ends: the index of
 /// its first `;` or braces (a body, a block), if it has one.
 pub fn statement_end(tokens: &[TokenTree]) -> Option<usize> {
-    let ends = |token| is_punct(Some(token), ';') || is_group(Some(token), Delimiter::Brace);
-    tokens.iter().position(ends)
+    tokens.iter().position(ends_statement)
+}
+
+/// Where the statement or the item that token `at` is in starts: past the
+/// last `;` or braces before it.
+pub fn statement_start(tokens: &[TokenTree], at: usize) -> usize {
+    tokens[..at]
+        .iter()
+        .rposition(ends_statement)
+        .map_or(0, |end| end + 1)
+}
+
+fn ends_statement(token: &TokenTree) -> bool {
+    is_punct(Some(token), ';') || is_group(Some(token), Delimiter::Brace)
+}
+
+/// Whether token `at` is `c` glued to the punctuation after it (`Joint`:
+/// `&` of `&&`, `:` of `::`) or not (`Alone`).
+fn is_spaced(tokens: &[TokenTree], at: usize, c: char, spacing: Spacing) -> bool {
+    let Some(TokenTree::Punct(punct)) = tokens.get(at) else {
+        return false;
+    };
+    punct.as_char() == c && punct.spacing() == spacing
 }
 
 /// Whether tokens `at` and `at + 1` are `&&`.
 pub fn is_and_and(tokens: &[TokenTree], at: usize) -> bool {
-    match (tokens.get(at), tokens.get(at + 1)) {
-        (Some(TokenTree::Punct(first)), Some(TokenTree::Punct(second))) => {
-            first.as_char() == '&' && first.spacing() == Spacing::Joint && second.as_char() == '&'
-        }
-        _ => false,
-    }
+    is_spaced(tokens, at, '&', Spacing::Joint) && is_punct(tokens.get(at + 1), '&')
 }
 
 /// Whether token `at` is an `=` that assigns: not part of `==`, `=>`, `!=`,
 /// `<=`, `>=` or `..=`.
 pub fn is_assign(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(TokenTree::Punct(equals)) = tokens.get(at) else {
-        return false;
-    };
     let glued_to_previous = at > 0
         && matches!(&tokens[at - 1], TokenTree::Punct(previous) if previous.spacing() == Spacing::Joint);
-    equals.as_char() == '=' && equals.spacing() == Spacing::Alone && !glued_to_previous
+    is_spaced(tokens, at, '=', Spacing::Alone) && !glued_to_previous
 }
 
 /// Whether token `at` is a lone `:`, not part of a path's `::`.
 pub fn is_type_colon(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(TokenTree::Punct(colon)) = tokens.get(at) else {
-        return false;
-    };
     let after_colon = at > 0 && is_punct(tokens.get(at - 1), ':');
-    colon.as_char() == ':' && colon.spacing() == Spacing::Alone && !after_colon
+    is_spaced(tokens, at, ':', Spacing::Alone) && !after_colon
 }
 
 /// How token `at` changes the depth of angle brackets: 1 for `<`, -1 for a
@@ -140,11 +148,10 @@ pub fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
     while let Some(TokenTree::Ident(ident)) = tokens.get(at) {
         names.push(ident.to_string());
         at += 1;
-        let separator = (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2));
-        let (Some(TokenTree::Punct(first)), second, Some(TokenTree::Ident(_))) = separator else {
-            break;
-        };
-        if !(first.as_char() == ':' && first.spacing() == Spacing::Joint && is_punct(second, ':')) {
+        // A `::` and a name after it go on.
+        let separator =
+            is_spaced(tokens, at, ':', Spacing::Joint) && is_punct(tokens.get(at + 1), ':');
+        if !separator || !matches!(tokens.get(at + 2), Some(TokenTree::Ident(_))) {
             break;
         }
         at += 2;
@@ -175,4 +182,87 @@ pub fn pattern_names(pattern: &[TokenTree]) -> Vec<String> {
         }
     });
     names
+}
+
+/// Lines `first..=last` of the file, from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lines {
+    pub first: usize,
+    pub last: usize,
+}
+
+impl Lines {
+    pub fn holds(self, line: usize) -> bool {
+        (self.first..=self.last).contains(&line)
+    }
+
+    pub fn holds_lines(self, inner: Lines) -> bool {
+        self.first <= inner.first && inner.last <= self.last
+    }
+
+    /// From the line `first` starts on to the one `last` ends on.
+    pub fn between(first: &TokenTree, last: &TokenTree) -> Lines {
+        Lines {
+            first: line_of(first),
+            last: last_line(last),
+        }
+    }
+
+    /// A group's, from its opening delimiter to its closing one.
+    pub fn of(group: &Group) -> Lines {
+        Lines {
+            first: group.span_open().start().line,
+            last: group.span_close().end().line,
+        }
+    }
+}
+
+/// The line `token` starts on.
+pub fn line_of(token: &TokenTree) -> usize {
+    token.span().start().line
+}
+
+/// The line `token` ends on.
+fn last_line(token: &TokenTree) -> usize {
+    token.span().end().line
+}
+
+/// Tokens as one line of code: `tasks.join_next()`, with a chain rustfmt
+/// wrote a link a line joined up. Spaces where the source has them on a line.
+pub fn text(tokens: &[TokenTree]) -> String {
+    let mut out = String::new();
+    let mut previous_end = None;
+    for token in tokens {
+        let start = token.span().start();
+        let glued = match token {
+            TokenTree::Punct(punct) => matches!(punct.as_char(), '.' | '?' | ',' | ';'),
+            TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
+            _ => false,
+        };
+        let space = match previous_end {
+            Some((line, column)) if line == start.line => start.column > column,
+            Some(_) => !glued,
+            None => false,
+        };
+        if space {
+            out.push(' ');
+        }
+        match token {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{ ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                out.push_str(&text(&trees(group)));
+                out.push_str(close);
+            }
+            other => out.push_str(&other.to_string()),
+        }
+        let end = token.span().end();
+        previous_end = Some((end.line, end.column));
+    }
+    out
 }

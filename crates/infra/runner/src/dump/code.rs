@@ -8,7 +8,7 @@
 use rust_reader::{
     Delimiter, Function, Group, Lines, Parameter, TokenTree, angle_step, idents, is_and_and,
     is_assign, is_group, is_ident, is_punct, is_type_colon, line_of, pattern_names, statement_end,
-    text, trees,
+    statement_start, text, trees,
 };
 
 /// The file's bodies, suspension points, bindings and loops.
@@ -612,21 +612,16 @@ enum Level {
 /// `trait`'s: one of those words before it, in the same item.
 fn is_item_block(tokens: &[TokenTree], at: usize) -> bool {
     let words = ["impl", "mod", "trait"];
-    item_before(tokens, at).any(|token| words.iter().any(|word| is_ident(Some(token), word)))
+    let item = &tokens[statement_start(tokens, at)..at];
+    item.iter()
+        .any(|token| words.iter().any(|word| is_ident(Some(token), word)))
 }
 
 /// Whether the `for` at `at` starts a loop: not `impl Trait for Type`'s,
 /// nor a higher-ranked bound's `for<'a>`.
 fn is_for_loop(tokens: &[TokenTree], at: usize) -> bool {
-    !is_punct(tokens.get(at + 1), '<')
-        && !item_before(tokens, at).any(|token| is_ident(Some(token), "impl"))
-}
-
-/// The tokens before `at` in its item or statement, back to a `;` or braces.
-fn item_before(tokens: &[TokenTree], at: usize) -> impl Iterator<Item = &TokenTree> {
-    let before = tokens[..at].iter().rev();
-    before
-        .take_while(|token| !is_punct(Some(token), ';') && !is_group(Some(token), Delimiter::Brace))
+    let item = &tokens[statement_start(tokens, at)..at];
+    !is_punct(tokens.get(at + 1), '<') && !item.iter().any(|token| is_ident(Some(token), "impl"))
 }
 
 /// Whether the `let` at `at` is a condition's: after `if`, `while` or a
