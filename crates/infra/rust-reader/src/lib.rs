@@ -7,8 +7,9 @@
 //! their attributes and function headers ([`Source`]).
 //!
 //! Tokens, not `syn`: much of what both look for sits inside macro bodies
-//! (`select!`'s branches, `join!`'s futures, `println!`'s arguments), which
-//! `syn` leaves as unparsed tokens, so it would need a token walker beside it.
+//! (`select!`'s branches and the `Duration`s in them, `join!`'s futures,
+//! `println!`'s arguments), which `syn` leaves as unparsed tokens: it would
+//! need a token walker beside it, and that walker alone reads what both ask.
 
 mod item;
 #[cfg(test)]
