@@ -15,7 +15,9 @@ use protocol::{Header, Kind, same_name};
 
 use crate::golden::{self, STDOUT};
 use crate::prose::{self, Prose};
-use crate::rust_source::{Asyncness, Names, RustSource};
+use rust_reader::{Asyncness, Source};
+
+use crate::rust_source::Names;
 use crate::select::Filter;
 use crate::workspace::Workspace;
 use crate::{Error, Usage};
@@ -104,13 +106,12 @@ impl Export {
         let id = example.id();
         let source = fs::read_to_string(&example.path)
             .map_err(|e| format!("{id}: cannot read {}: {e}", example.path.display()))?;
-        let file = RustSource::parse(&source).map_err(|why| format!("{id}: {why}"))?;
+        let file = Source::parse(&source).map_err(|why| format!("{id}: {why}"))?;
         let kind = run_kind(&file).map_err(|why| format!("{id}: {why}"))?;
         let main = Main::of(kind, &file);
         let main_rs =
             main_rs(&example.section, &example.name, main).map_err(|why| format!("{id}: {why}"))?;
-        let main_file =
-            RustSource::parse(&main_rs).map_err(|why| format!("{id}: main.rs: {why}"))?;
+        let main_file = Source::parse(&main_rs).map_err(|why| format!("{id}: main.rs: {why}"))?;
         let (code, tests) = code_and_tests(&file, &main_file);
         let needs = needs_line(&source, table).map_err(|why| format!("{id}: {why}"))?;
         let dependencies = dependencies(table, &needs, &code);
@@ -280,7 +281,7 @@ impl Export {
 
 /// What the code uses, `file`'s and its `main.rs`'s, and what its tests
 /// use: what only the test code names is a dev-dependency.
-fn code_and_tests(file: &RustSource, main_rs: &RustSource) -> (Uses, Uses) {
+fn code_and_tests(file: &Source, main_rs: &Source) -> (Uses, Uses) {
     let (mut code, mut tests) = (Names::default(), Names::default());
     for item in file.items() {
         if item.is_test_only() {
@@ -416,8 +417,8 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(file: &RustSource) -> Self {
-        let names = file.names();
+    fn of(file: &Source) -> Self {
+        let names = Names::of(file);
         let has_unstable_cfg = names
             .attributes
             .iter()
@@ -433,11 +434,11 @@ impl Facts {
 /// How the example's `run` is called, as its signature says: the runner's
 /// `example!` holds the two together when it compiles, and `export
 /// --check-all` compares this with each binary's listing.
-fn run_kind(file: &RustSource) -> Result<Kind, &'static str> {
+fn run_kind(file: &Source) -> Result<Kind, &'static str> {
     let Some(run) = file.public_function("run") else {
         return Err("it has no `pub fn run` or `pub async fn run`");
     };
-    Ok(match (run.asyncness, run.parameters) {
+    Ok(match (run.asyncness, run.parameters.len()) {
         (Asyncness::Sync, _) => Kind::Sync,
         (Asyncness::Async, 0) => Kind::Plain,
         (Asyncness::Async, _) => Kind::BaseUrl,
@@ -446,12 +447,12 @@ fn run_kind(file: &RustSource) -> Result<Kind, &'static str> {
 
 /// Whether `file` has a program's `main`, `pub fn main() -> ExitCode` (see
 /// [`Export::is_program`]).
-fn is_program(file: &RustSource) -> bool {
+fn is_program(file: &Source) -> bool {
     let Some(main) = file.public_function("main") else {
         return false;
     };
     main.asyncness == Asyncness::Sync
-        && main.parameters == 0
+        && main.parameters.is_empty()
         && main.returns.last().is_some_and(|name| name == "ExitCode")
 }
 
@@ -489,7 +490,7 @@ enum Returns {
 }
 
 impl Main {
-    fn of(kind: Kind, file: &RustSource) -> Self {
+    fn of(kind: Kind, file: &Source) -> Self {
         if is_program(file) {
             return Main::Program;
         }

@@ -1,71 +1,27 @@
-//! A Rust file as xtask reads it: from its tokens, never its text, so that a
-//! comment or a string is never taken for code. One reader for every
-//! question xtask asks of a file: what paths it writes and what its `use`
-//! items bring in ([`Names`]), what its attributes say, and what its items
-//! are ([`Item`]: its `fn run`, a program's `pub fn main`, its
-//! `#[cfg(test)]` module). Each caller applies its own rule to what this
-//! reads; [`Import::Glob`] says where the two rules for a glob differ.
+//! What xtask asks of a Rust file, read by [`rust_reader`] from its tokens,
+//! so that a comment or a string is never taken for code: what paths it
+//! writes and what its `use` items bring in ([`Names`]), whether a `#[cfg]`
+//! holds where the checks run ([`cfg_holds`]), and its code as plain text
+//! ([`code_text`]). Each caller applies its own rule to what this reads;
+//! [`Import::Glob`] says where the two rules for a glob differ.
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
+use rust_reader::{
+    Attribute, Delimiter, Function, Group, Source, TokenTree, idents, is_group, is_punct, path_at,
+};
 
-/// A file's tokens, as its top-level items.
-#[derive(Debug)]
-pub struct RustSource {
-    items: Vec<Item>,
+/// `file`'s tokens without comments and with each literal emptied, each
+/// word followed by a space: `&str `, `Arc ::new (x )`.
+pub fn code_text(file: &Source) -> String {
+    let mut text = String::new();
+    for item in file.items() {
+        write_code_text(&item.tokens, &mut text);
+    }
+    text
 }
 
-impl RustSource {
-    /// `text`'s items, or why it is not Rust's tokens (an unclosed
-    /// delimiter, a literal that does not end).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let tokens: TokenStream = text
-            .parse()
-            .map_err(|error| format!("its code does not parse as Rust tokens: {error}"))?;
-        Ok(RustSource {
-            items: Item::split(tokens),
-        })
-    }
-
-    pub fn items(&self) -> &[Item] {
-        &self.items
-    }
-
-    /// What all of its tokens name.
-    pub fn names(&self) -> Names {
-        let mut names = Names::default();
-        for item in &self.items {
-            names.add(&item.tokens);
-        }
-        names
-    }
-
-    /// Its top-level `pub fn` of this name (`run`, `main`).
-    pub fn public_function(&self, name: &str) -> Option<Function> {
-        self.items
-            .iter()
-            .filter_map(Item::function)
-            .find(|function| function.visibility == Visibility::Public && function.name == name)
-    }
-
-    /// Whether it has test code: an item only `cargo test` compiles.
-    pub fn has_tests(&self) -> bool {
-        self.items.iter().any(Item::is_test_only)
-    }
-
-    /// Its tokens without comments and with each literal emptied, each word
-    /// followed by a space: `&str `, `Arc ::new (x )`.
-    pub fn code_text(&self) -> String {
-        let mut text = String::new();
-        for item in &self.items {
-            write_code_text(item.tokens.clone(), &mut text);
-        }
-        text
-    }
-}
-
-fn write_code_text(tokens: TokenStream, out: &mut String) {
+fn write_code_text(tokens: &[TokenTree], out: &mut String) {
     for token in tokens {
         match token {
             TokenTree::Group(group) => {
@@ -76,7 +32,7 @@ fn write_code_text(tokens: TokenStream, out: &mut String) {
                     Delimiter::None => ("", ""),
                 };
                 out.push_str(open);
-                write_code_text(group.stream(), out);
+                write_code_text(&rust_reader::trees(group), out);
                 out.push_str(close);
             }
             TokenTree::Ident(ident) => {
@@ -86,239 +42,6 @@ fn write_code_text(tokens: TokenStream, out: &mut String) {
             TokenTree::Punct(punct) => out.push(punct.as_char()),
             TokenTree::Literal(_) => out.push_str("\"\" "),
         }
-    }
-}
-
-/// One top-level item: its outer attributes and the tokens up to its end,
-/// a `;` or its body in braces. An inner attribute (`#![...]`, which a
-/// `//!` line also is) is an item of its own.
-#[derive(Debug)]
-pub struct Item {
-    pub attributes: Vec<Attribute>,
-    /// All of its tokens, its attributes' too.
-    pub tokens: TokenStream,
-}
-
-impl Item {
-    fn split(tokens: TokenStream) -> Vec<Item> {
-        let mut items = Vec::new();
-        let mut current = Vec::new();
-        let mut tokens = tokens.into_iter().peekable();
-        while let Some(token) = tokens.next() {
-            let ends_item = match &token {
-                TokenTree::Punct(punct) if punct.as_char() == ';' => true,
-                TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
-                TokenTree::Punct(punct) if punct.as_char() == '#' => {
-                    // `#!` then `[...]`: an inner attribute.
-                    let inner = matches!(tokens.peek(), Some(TokenTree::Punct(bang)) if bang.as_char() == '!');
-                    if inner {
-                        current.push(token);
-                        current.extend(tokens.next());
-                        current.extend(tokens.next());
-                        items.push(Item::of(std::mem::take(&mut current)));
-                        continue;
-                    }
-                    false
-                }
-                TokenTree::Punct(_) | TokenTree::Ident(_) | TokenTree::Literal(_) => false,
-            };
-            current.push(token);
-            if ends_item {
-                items.push(Item::of(std::mem::take(&mut current)));
-            }
-        }
-        if !current.is_empty() {
-            items.push(Item::of(current));
-        }
-        items
-    }
-
-    fn of(tokens: Vec<TokenTree>) -> Item {
-        let mut attributes = Vec::new();
-        let mut at = 0;
-        while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[at..]
-            && hash.as_char() == '#'
-            && group.delimiter() == Delimiter::Bracket
-        {
-            attributes.extend(Attribute::of(group.stream()));
-            at += 2;
-        }
-        Item {
-            attributes,
-            tokens: tokens.into_iter().collect(),
-        }
-    }
-
-    /// Whether `#[cfg(test)]` is on it: what `cargo build` leaves out.
-    pub fn is_test_only(&self) -> bool {
-        self.attributes
-            .iter()
-            .any(|attribute| attribute.path == ["cfg"] && attribute.arguments == "test")
-    }
-
-    /// Its signature, if it is a function.
-    pub fn function(&self) -> Option<Function> {
-        let tokens: Vec<TokenTree> = self.tokens.clone().into_iter().collect();
-        let mut at = 0;
-        // Past its attributes.
-        while let [TokenTree::Punct(hash), TokenTree::Group(_), ..] = &tokens[at..]
-            && hash.as_char() == '#'
-        {
-            at += 2;
-        }
-        let visibility = match &tokens[at..] {
-            [TokenTree::Ident(public), TokenTree::Group(restricted), ..]
-                if public == "pub" && restricted.delimiter() == Delimiter::Parenthesis =>
-            {
-                at += 2;
-                Visibility::Restricted
-            }
-            [TokenTree::Ident(public), ..] if public == "pub" => {
-                at += 1;
-                Visibility::Public
-            }
-            _ => Visibility::Private,
-        };
-        let mut asyncness = Asyncness::Sync;
-        loop {
-            match tokens.get(at) {
-                Some(TokenTree::Ident(ident)) if ident == "fn" => break,
-                Some(TokenTree::Ident(ident)) if ident == "async" => asyncness = Asyncness::Async,
-                // `const`, `unsafe`, `extern "C"`.
-                Some(TokenTree::Ident(_) | TokenTree::Literal(_)) => (),
-                _ => return None,
-            }
-            at += 1;
-        }
-        let Some(TokenTree::Ident(name)) = tokens.get(at + 1) else {
-            return None;
-        };
-        let after_generics = at + 2 + generics_length(&tokens[at + 2..]);
-        let Some(TokenTree::Group(parameters)) = tokens.get(after_generics) else {
-            return None;
-        };
-        let parameters: Vec<TokenTree> = parameters.stream().into_iter().collect();
-        let parameters = parameters
-            .split(|token| is_punct(token, ','))
-            .filter(|parameter| !parameter.is_empty())
-            .count();
-        Some(Function {
-            name: name.to_string(),
-            visibility,
-            asyncness,
-            parameters,
-            returns: returned_type(&tokens[after_generics + 1..]),
-        })
-    }
-}
-
-/// How many tokens the generic parameters at the start of `tokens` span
-/// (`<F: Fn() -> u8>`), 0 for none.
-fn generics_length(tokens: &[TokenTree]) -> usize {
-    let mut depth = 0;
-    for (at, token) in tokens.iter().enumerate() {
-        let TokenTree::Punct(punct) = token else {
-            if depth == 0 {
-                return 0;
-            }
-            continue;
-        };
-        match punct.as_char() {
-            '<' => depth += 1,
-            // Not the `>` of an arrow, `Fn() -> u8`.
-            '>' if at > 0 && is_punct(&tokens[at - 1], '-') => (),
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return at + 1;
-                }
-            }
-            _ if depth == 0 => return 0,
-            _ => (),
-        }
-    }
-    0
-}
-
-/// The path of the type after `->` at the start of `tokens`, what follows
-/// a function's parameters (`anyhow::Result` for `-> anyhow::Result<()>`),
-/// empty for none.
-fn returned_type(tokens: &[TokenTree]) -> Vec<String> {
-    let rest = match tokens {
-        [minus, greater, rest @ ..] if is_punct(minus, '-') && is_punct(greater, '>') => rest,
-        _ => return Vec::new(),
-    };
-    let rest = match rest {
-        [colon, second_colon, tail @ ..] if is_punct(colon, ':') && is_punct(second_colon, ':') => {
-            tail
-        }
-        _ => rest,
-    };
-    match rest.first() {
-        Some(TokenTree::Ident(_)) => path_at(rest).0,
-        _ => Vec::new(),
-    }
-}
-
-/// A function's signature, as far as xtask asks.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Function {
-    pub name: String,
-    pub visibility: Visibility,
-    pub asyncness: Asyncness,
-    pub parameters: usize,
-    /// The path of the type it returns (`anyhow::Result`), without its
-    /// generic arguments; empty if it returns `()`.
-    pub returns: Vec<String>,
-}
-
-impl Function {
-    /// Whether it returns a `Result`, by name (`io::Result`,
-    /// `anyhow::Result` too).
-    pub fn returns_result(&self) -> bool {
-        self.returns.last().is_some_and(|name| name == "Result")
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visibility {
-    /// `pub`.
-    Public,
-    /// `pub(crate)`, `pub(super)`...
-    Restricted,
-    Private,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Asyncness {
-    Async,
-    Sync,
-}
-
-/// `#[tokio::test(start_paused = true)]`: its path as written and its
-/// arguments, `start_paused = true`. A `///` comment is `#[doc = "..."]`,
-/// with no arguments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attribute {
-    pub path: Vec<String>,
-    pub arguments: String,
-}
-
-impl Attribute {
-    /// The attribute whose inside of `#[...]` is `inside`.
-    fn of(inside: TokenStream) -> Option<Attribute> {
-        let tokens: Vec<TokenTree> = inside.into_iter().collect();
-        let Some(TokenTree::Ident(_)) = tokens.first() else {
-            return None;
-        };
-        let (path, length) = path_at(&tokens);
-        let arguments = match tokens.get(length) {
-            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
-                group.stream().to_string()
-            }
-            _ => String::new(),
-        };
-        Some(Attribute { path, arguments })
     }
 }
 
@@ -364,30 +87,38 @@ pub struct Names {
 }
 
 impl Names {
+    /// What all of `file`'s tokens name.
+    pub fn of(file: &Source) -> Names {
+        let mut names = Names::default();
+        for item in file.items() {
+            names.add(&item.tokens);
+        }
+        names
+    }
+
     /// What `tokens` name, after what has already been read.
-    pub fn add(&mut self, tokens: &TokenStream) {
-        let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    pub fn add(&mut self, tokens: &[TokenTree]) {
+        self.words.extend(idents(tokens));
+        self.walk(tokens);
+    }
+
+    fn walk(&mut self, tokens: &[TokenTree]) {
         let mut at = 0;
         while at < tokens.len() {
             match &tokens[at] {
                 // Not `impl Trait + use<'a>`, which says what a type captures.
-                TokenTree::Ident(ident)
-                    if ident == "use"
-                        && !tokens.get(at + 1).is_some_and(|next| is_punct(next, '<')) =>
-                {
-                    self.words.insert(ident.to_string());
+                TokenTree::Ident(ident) if ident == "use" && !is_punct(tokens.get(at + 1), '<') => {
                     let end = tokens[at..]
                         .iter()
-                        .position(|token| is_punct(token, ';'))
+                        .position(|token| is_punct(Some(token), ';'))
                         .map_or(tokens.len(), |length| at + length);
                     self.use_tree(&tokens[at + 1..end], Vec::new());
                     at = end;
                 }
                 TokenTree::Punct(punct) if punct.as_char() == '.' => {
                     if let Some(TokenTree::Ident(method)) = tokens.get(at + 1) {
-                        self.words.insert(method.to_string());
                         self.methods.insert(method.to_string());
-                        if tokens.get(at + 2).is_some_and(is_parenthesized) {
+                        if is_group(tokens.get(at + 2), Delimiter::Parenthesis) {
                             self.called.insert(method.to_string());
                         }
                         at += 1;
@@ -396,10 +127,16 @@ impl Names {
                 TokenTree::Punct(punct) if punct.as_char() == '#' => {
                     if let Some(TokenTree::Group(group)) = tokens.get(at + 1)
                         && group.delimiter() == Delimiter::Bracket
-                        && let Some(attribute) = Attribute::of(group.stream())
+                        && let Some(attribute) = Attribute::of(&rust_reader::trees(group))
                     {
+                        // The function it is on, past its other attributes.
+                        let on = &tokens[at + 2..];
+                        let function = || {
+                            let on = &on[rust_reader::attributes(on).1..];
+                            Function::read(on).map(|(function, _)| function.name)
+                        };
                         if attribute.path.last().is_some_and(|name| name == "test")
-                            && let Some(name) = function_after(&tokens[at + 2..])
+                            && let Some(name) = function()
                         {
                             self.tests.insert(name);
                         }
@@ -413,7 +150,7 @@ impl Names {
                                     .skip(1)
                                     .any(|part| part.trim().starts_with("ignore"))
                             || attribute.path == ["cfg"] && !cfg_holds(&attribute.arguments);
-                        if ignores && let Some(name) = function_after(&tokens[at + 2..]) {
+                        if ignores && let Some(name) = function() {
                             self.ignored.insert(name);
                         }
                         self.attributes.push(attribute);
@@ -421,16 +158,15 @@ impl Names {
                 }
                 TokenTree::Ident(_) => {
                     let (path, length) = path_at(&tokens[at..]);
-                    if tokens.get(at + length).is_some_and(is_parenthesized)
+                    if is_group(tokens.get(at + length), Delimiter::Parenthesis)
                         && let Some(last) = path.last()
                     {
                         self.called.insert(last.clone());
                     }
-                    self.words.extend(path.iter().cloned());
                     self.written.push(path);
                     at += length - 1;
                 }
-                TokenTree::Group(group) => self.add(&group.stream()),
+                TokenTree::Group(group) => self.walk(&rust_reader::trees(group)),
                 TokenTree::Punct(_) | TokenTree::Literal(_) => (),
             }
             at += 1;
@@ -444,25 +180,18 @@ impl Names {
         while at < tokens.len() {
             match &tokens[at] {
                 TokenTree::Ident(ident) if ident == "as" => {
-                    self.words.insert(ident.to_string());
                     if let Some(TokenTree::Ident(alias)) = tokens.get(at + 1) {
-                        self.words.insert(alias.to_string());
                         let name = alias.to_string();
                         self.imports.push(Import::Name { name, path: prefix });
                     }
                     return;
                 }
                 // `mpsc::{self}` is `mpsc`.
-                TokenTree::Ident(ident) if ident == "self" => {
-                    self.words.insert(ident.to_string());
-                }
-                TokenTree::Ident(ident) => {
-                    self.words.insert(ident.to_string());
-                    prefix.push(ident.to_string());
-                }
+                TokenTree::Ident(ident) if ident == "self" => (),
+                TokenTree::Ident(ident) => prefix.push(ident.to_string()),
                 TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
-                    let inside: Vec<TokenTree> = group.stream().into_iter().collect();
-                    for tree in inside.split(|token| is_punct(token, ',')) {
+                    let inside = rust_reader::trees(group);
+                    for tree in inside.split(|token| is_punct(Some(token), ',')) {
                         self.use_tree(tree, prefix.clone());
                     }
                     return;
@@ -482,56 +211,11 @@ impl Names {
     }
 }
 
-/// The path that starts at `tokens[0]`, an identifier: its names, and how
-/// many tokens it spans (`tokio`, `::`, `spawn` are three).
-fn path_at(tokens: &[TokenTree]) -> (Vec<String>, usize) {
-    let mut names = Vec::new();
-    let mut at = 0;
-    while let Some(TokenTree::Ident(ident)) = tokens.get(at) {
-        names.push(ident.to_string());
-        at += 1;
-        let separator = (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2));
-        let (Some(TokenTree::Punct(first)), Some(second), Some(TokenTree::Ident(_))) = separator
-        else {
-            break;
-        };
-        if !(first.as_char() == ':' && first.spacing() == Spacing::Joint && is_punct(second, ':')) {
-            break;
-        }
-        at += 2;
-    }
-    (names, at)
-}
-
-/// The name of the function `tokens` start with, past its other attributes
-/// and its qualifiers (`async`, `pub`).
-fn function_after(tokens: &[TokenTree]) -> Option<String> {
-    let mut tokens = tokens.iter();
-    while let Some(token) = tokens.next() {
-        match token {
-            TokenTree::Ident(ident) if ident == "fn" => {
-                return match tokens.next() {
-                    Some(TokenTree::Ident(name)) => Some(name.to_string()),
-                    _ => None,
-                };
-            }
-            TokenTree::Ident(_) | TokenTree::Punct(_) => {}
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {}
-            TokenTree::Group(_) | TokenTree::Literal(_) => return None,
-        }
-    }
-    None
-}
-
 /// Whether the `#[cfg(...)]` whose inside is `predicate` holds where the
 /// checks run: Linux on x86_64, with `--cfg tokio_unstable`, in a test
 /// build. What it can't tell (a feature, another cfg) may not hold.
 pub fn cfg_holds(predicate: &str) -> bool {
-    let Ok(tokens) = predicate.parse::<TokenStream>() else {
-        return false;
-    };
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    holds(&tokens)
+    rust_reader::read(predicate, |tokens| holds(&tokens)).unwrap_or(false)
 }
 
 fn holds(tokens: &[TokenTree]) -> bool {
@@ -544,9 +228,9 @@ fn holds(tokens: &[TokenTree]) -> bool {
         ("target_endian", "\"little\""),
     ];
     let each = |group: &Group| -> Vec<bool> {
-        let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+        let inner = rust_reader::trees(group);
         inner
-            .split(|token| is_punct(token, ','))
+            .split(|token| is_punct(Some(token), ','))
             .filter(|part| !part.is_empty())
             .map(holds)
             .collect()
@@ -559,11 +243,12 @@ fn holds(tokens: &[TokenTree]) -> bool {
             each(group).into_iter().any(|held| held)
         }
         [TokenTree::Ident(not), TokenTree::Group(group)] if not == "not" => {
-            let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-            !holds(&inner)
+            !holds(&rust_reader::trees(group))
         }
         [TokenTree::Ident(name)] => SET.iter().any(|set| name == set),
-        [TokenTree::Ident(key), equals, TokenTree::Literal(value)] if is_punct(equals, '=') => {
+        [TokenTree::Ident(key), equals, TokenTree::Literal(value)]
+            if is_punct(Some(equals), '=') =>
+        {
             let value = value.to_string();
             VALUES
                 .iter()
@@ -573,20 +258,13 @@ fn holds(tokens: &[TokenTree]) -> bool {
     }
 }
 
-fn is_parenthesized(token: &TokenTree) -> bool {
-    matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis)
-}
-
-fn is_punct(token: &TokenTree, c: char) -> bool {
-    matches!(token, TokenTree::Punct(punct) if punct.as_char() == c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_reader::Asyncness;
 
-    fn source(text: &str) -> RustSource {
-        RustSource::parse(text).unwrap()
+    fn source(text: &str) -> Source {
+        Source::parse(text).unwrap()
     }
 
     #[test]
@@ -600,32 +278,23 @@ mod tests {
         assert_eq!(file.public_function("main"), None);
         let run = file.public_function("run").unwrap();
         assert_eq!(
-            (run.asyncness, run.parameters, run.returns_result()),
+            (run.asyncness, run.parameters.len(), run.returns_result()),
             (Asyncness::Async, 0, true)
         );
-        assert!(!file.names().words.contains("ExitCode"));
+        assert!(!Names::of(&file).words.contains("ExitCode"));
     }
 
+    /// A test is the function its attribute is on: not one after an item
+    /// that a `#[cfg]` which may not hold is on (a `use`), and one behind
+    /// `pub(crate)` too. Seen failing on the scan that ran past the `use`'s
+    /// `;`, and stopped at `(crate)`.
     #[test]
-    fn items_are_read_with_their_attributes_and_signatures() {
-        let text = "#![allow(dead_code)]\nuse std::process::ExitCode;\n\
-                    pub(crate) fn run() {}\n\
-                    pub fn main() -> ExitCode { ExitCode::SUCCESS }\n\
-                    pub const fn helper<F: Fn(u8) -> u8>(a: F, b: (u8, u8),) -> std::io::Result<Vec<u8>> { todo!() }\n\
-                    #[cfg(test)]\n/// Tests.\nmod tests { #[test] fn t() {} }";
-        let file = source(text);
-        assert_eq!(file.items().len(), 6);
-        assert_eq!(file.public_function("run"), None);
-        let main = file.public_function("main").unwrap();
-        assert_eq!(
-            (main.asyncness, main.parameters, main.returns.as_slice()),
-            (Asyncness::Sync, 0, ["ExitCode".to_owned()].as_slice())
-        );
-        let helper = file.public_function("helper").unwrap();
-        assert_eq!((helper.parameters, helper.returns_result()), (2, true));
-        let tests = &file.items()[5];
-        assert!(tests.is_test_only() && file.has_tests());
-        assert_eq!(tests.attributes[1].path, ["doc"]);
+    fn an_attribute_names_the_function_it_is_on() {
+        let text = "#[cfg(feature = \"slow\")]\nuse a::b;\n#[test]\nfn t() {}\n\
+                    #[test]\npub(crate) fn u() {}";
+        let names = Names::of(&source(text));
+        assert_eq!(names.tests, BTreeSet::from(["t", "u"].map(str::to_owned)));
+        assert!(names.ignored.is_empty(), "{:?}", names.ignored);
     }
 
     #[test]
@@ -634,7 +303,7 @@ mod tests {
                     #[tokio::main(flavor = \"current_thread\")]\n\
                     async fn f() -> impl Future + use<> { io::stdout().flush().await; ::std::mem::drop(x); }\n\
                     use std::time::Duration;";
-        let names = source(text).names();
+        let names = Names::of(&source(text));
         let name = |name: &str, path: &[&str]| Import::Name {
             name: name.to_owned(),
             path: path.iter().map(|name| name.to_string()).collect(),
@@ -670,7 +339,7 @@ mod tests {
                      #[test] #[cfg_attr(target_os = \"linux\", ignore)] fn on_linux() {}\n\
                      #[test] #[cfg(target_os = \"macos\")] fn on_macos() {}\n\
                      #[test] #[cfg(all(unix, not(windows)))] fn on_unix() {} }";
-        let tests = source(tests).names();
+        let tests = Names::of(&source(tests));
         assert_eq!(
             tests.tests,
             BTreeSet::from(

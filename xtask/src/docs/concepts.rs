@@ -8,7 +8,7 @@ use std::path::Path;
 use super::read;
 use crate::Error;
 use crate::prose::{self, Prose};
-use crate::rust_source::RustSource;
+use crate::rust_source::code_text;
 
 pub(super) const PAGE: &str = "rust-you-need.md";
 
@@ -86,11 +86,11 @@ impl Concept {
 }
 
 /// The tokens of `source`, without its comments and with each literal
-/// emptied, each word followed by a space ([`RustSource::code_text`]). A
+/// emptied, each word followed by a space ([`code_text`]). A
 /// source that is not Rust's tokens is left as it is.
 pub(super) fn code(source: &str) -> String {
-    match RustSource::parse(source) {
-        Ok(file) => file.code_text(),
+    match rust_reader::Source::parse(source) {
+        Ok(file) => code_text(&file),
         Err(_) => source.to_owned(),
     }
 }

@@ -43,9 +43,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use rust_reader::Source;
+
 use super::durations::{self, Micros, Typed};
 use super::seed_map::Mapping;
-use crate::rust_source::{Import, Names, RustSource};
+use crate::rust_source::{Import, Names};
 
 /// The code of each example and bridge lesson, by `section/example`.
 pub(super) type Examples = BTreeMap<String, Code>;
@@ -78,10 +80,10 @@ pub(super) struct Code {
 impl Code {
     /// What the check knows of `source`, an example's file.
     pub(super) fn of(source: &str) -> Code {
-        let mut code = match RustSource::parse(source) {
+        let mut code = match Source::parse(source) {
             Ok(file) => Code {
                 times: durations::in_code(&file),
-                ..Code::named(&file.names())
+                ..Code::named(&Names::of(&file))
             },
             // A text that is not Rust's tokens has words and no paths nor
             // times.

@@ -16,10 +16,8 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use proc_macro2::{TokenStream, TokenTree};
 use regex::Regex;
-
-use crate::rust_source::RustSource;
+use rust_reader::{Source, TokenTree};
 
 /// A time, in microseconds.
 pub(super) type Micros = u64;
@@ -61,36 +59,27 @@ static THE_GUIDES: LazyLock<Regex> = LazyLock::new(|| {
 /// The times `file`, an example's, writes as a `Duration` with a literal
 /// (`Duration::from_millis(1_500)`), outside its tests: a comment, a string
 /// or a test's time says nothing of what the example does.
-pub(super) fn in_code(file: &RustSource) -> BTreeSet<Micros> {
+pub(super) fn in_code(file: &Source) -> BTreeSet<Micros> {
     let mut times = BTreeSet::new();
     for item in file.items().iter().filter(|item| !item.is_test_only()) {
-        constructed(item.tokens.clone(), &mut times);
+        rust_reader::each(&item.tokens, &mut |tokens, at| {
+            let TokenTree::Ident(name) = &tokens[at] else {
+                return;
+            };
+            let Some((_, unit)) = CONSTRUCTORS.iter().find(|(known, _)| name == known) else {
+                return;
+            };
+            let Some(TokenTree::Group(arguments)) = tokens.get(at + 1) else {
+                return;
+            };
+            if let [TokenTree::Literal(literal)] = &rust_reader::trees(arguments)[..]
+                && let Some(time) = micros(&literal.to_string().replace('_', ""), *unit)
+            {
+                times.insert(time);
+            }
+        });
     }
     times
-}
-
-fn constructed(tokens: TokenStream, times: &mut BTreeSet<Micros>) {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    for (at, token) in tokens.iter().enumerate() {
-        match token {
-            TokenTree::Group(group) => constructed(group.stream(), times),
-            TokenTree::Ident(name) => {
-                let Some((_, unit)) = CONSTRUCTORS.iter().find(|(known, _)| name == known) else {
-                    continue;
-                };
-                let Some(TokenTree::Group(arguments)) = tokens.get(at + 1) else {
-                    continue;
-                };
-                let argument: Vec<TokenTree> = arguments.stream().into_iter().collect();
-                if let [TokenTree::Literal(literal)] = &argument[..]
-                    && let Some(time) = micros(&literal.to_string().replace('_', ""), *unit)
-                {
-                    times.insert(time);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The times a golden file prints.
@@ -276,7 +265,7 @@ mod tests {
                       fn f() { sleep(Duration::from_secs(2)); Duration::from_secs_f64(0.25); }\n\
                       fn g() { let s = \"from_secs(7)\"; Duration::from_secs(LIMIT); }\n\
                       #[cfg(test)]\nmod tests { fn t() { Duration::from_secs(6); } }";
-        let file = RustSource::parse(source).unwrap();
+        let file = Source::parse(source).unwrap();
         let mut had = in_code(&file);
         had.extend(in_output("[0.50s] done\ntook 300ms"));
         assert_eq!(

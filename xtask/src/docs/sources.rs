@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 
-use proc_macro2::TokenTree;
 use protocol::Header;
+use rust_reader::{Source, TokenTree, is_punct};
 
 use super::bridge::BridgeDoc;
 use super::headers::HeaderLength;
@@ -15,7 +15,6 @@ use super::{drift, read, topics};
 use crate::Error;
 use crate::export::{DependencyTable, ExampleFile, Export, TASK_DUMP_CONFIG};
 use crate::golden;
-use crate::rust_source::RustSource;
 use crate::workspace::Workspace;
 
 #[derive(Default)]
@@ -103,28 +102,17 @@ fn golden_stdout(
 
 /// The names of the `mod NAME;` items of a section's `main.rs`.
 fn modules(main: &str) -> Result<Vec<String>, String> {
-    let file = RustSource::parse(main)?;
-    let mut names = Vec::new();
-    for item in file.items().iter().filter(|item| !item.is_test_only()) {
-        let tokens: Vec<TokenTree> = item.tokens.clone().into_iter().collect();
-        let mut tokens = &tokens[..];
-        while let [TokenTree::Punct(hash), TokenTree::Group(_), rest @ ..] = tokens
-            && hash.as_char() == '#'
+    let file = Source::parse(main)?;
+    let items = file.items().iter().filter(|item| !item.is_test_only());
+    let modules = items.filter_map(|item| match item.declaration() {
+        [TokenTree::Ident(keyword), TokenTree::Ident(name), end]
+            if keyword == "mod" && is_punct(Some(end), ';') =>
         {
-            tokens = rest;
+            Some(name.to_string())
         }
-        if let [
-            TokenTree::Ident(keyword),
-            TokenTree::Ident(name),
-            TokenTree::Punct(end),
-        ] = tokens
-            && keyword == "mod"
-            && end.as_char() == ';'
-        {
-            names.push(name.to_string());
-        }
-    }
-    Ok(names)
+        _ => None,
+    });
+    Ok(modules.collect())
 }
 
 #[cfg(test)]

@@ -81,9 +81,7 @@ impl Uses {
     /// What all of `code` uses.
     #[cfg(test)]
     pub fn read(code: &str) -> Result<Uses, String> {
-        Ok(Uses::of(
-            &crate::rust_source::RustSource::parse(code)?.names(),
-        ))
+        Ok(Uses::of(&Names::of(&rust_reader::Source::parse(code)?)))
     }
 
     /// Whether any path starts with `krate` (`tokio_util` for tokio-util).

@@ -1,13 +1,15 @@
-//! The example's own file as a dump reads it: as Rust tokens (proc-macro2's,
-//! with their lines), so that a brace, an `.await` or a `fn` inside a string,
-//! a char or a comment is no code. What reading.rs needs of it: each body (a
-//! `fn`'s or an async block's) with the lines it spans and the places its own
-//! code may suspend at, and the names each `let` binds. A file that does not
-//! tokenize reads as empty, and then nothing is read from it.
+//! The example's own file as a dump reads it: as Rust tokens, with their
+//! lines ([`rust_reader`]), so that a brace, an `.await` or a `fn` inside a
+//! string, a char or a comment is no code. What reading.rs needs of it: each
+//! body (a `fn`'s or an async block's) with the lines it spans and the places
+//! its own code may suspend at, and the names each `let` binds. A file that
+//! does not tokenize reads as empty, and then nothing is read from it.
 
-use std::str::FromStr;
-
-use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
+use rust_reader::{
+    Delimiter, Function, Group, Lines, Parameter, TokenTree, angle_step, idents, is_and_and,
+    is_assign, is_group, is_ident, is_punct, is_type_colon, line_of, pattern_names, statement_end,
+    statement_start, text, trees,
+};
 
 /// The file's bodies, suspension points, bindings and loops.
 #[derive(Debug, Default)]
@@ -19,23 +21,6 @@ pub(crate) struct Code {
     spawns_into: Vec<SpawnInto>,
 }
 
-/// Lines `first..=last` of the file, from 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Lines {
-    pub(crate) first: usize,
-    pub(crate) last: usize,
-}
-
-impl Lines {
-    fn holds(self, line: usize) -> bool {
-        (self.first..=self.last).contains(&line)
-    }
-
-    fn holds_lines(self, inner: Lines) -> bool {
-        self.first <= inner.first && inner.last <= self.last
-    }
-}
-
 /// Code that runs as one future's own: a `fn`'s body or an async block.
 #[derive(Debug)]
 pub(crate) struct Body {
@@ -44,17 +29,8 @@ pub(crate) struct Body {
     pub(crate) lines: Lines,
     /// A `fn` at the file's top level (not in an `impl`, a `mod` or a body).
     free: bool,
-    /// The names its parameters bind, with their types' tokens.
-    params: Vec<Param>,
-}
-
-/// A parameter that binds one name: `mut workers: JoinSet<Worker>`.
-#[derive(Debug)]
-struct Param {
-    /// `workers`.
-    name: String,
-    /// Its type's identifiers: `JoinSet`, `Worker`.
-    type_idents: Vec<String>,
+    /// Its parameters, each with its type's identifiers.
+    params: Vec<Parameter>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,22 +156,17 @@ const KEYWORDS: [&str; 16] = [
 
 impl Code {
     pub(crate) fn new(text: &str) -> Self {
-        let mut code = Code::default();
-        // Nothing kept holds a span: forget the text the spans pointed into,
-        // which would otherwise stay for the thread's life, a copy a dump.
-        // proc-macro2 adds the text before it lexes it: a file that fails
-        // to lex is forgotten too.
-        let _forget = ForgetSpans;
-        let Ok(tokens) = TokenStream::from_str(text) else {
-            return code;
-        };
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let file = Lines {
-            first: 1,
-            last: usize::MAX,
-        };
-        code.walk(&tokens, None, file, Level::Items);
-        code
+        // Nothing kept holds a span, which `read` forgets.
+        let read = rust_reader::read(text, |tokens| {
+            let mut code = Code::default();
+            let file = Lines {
+                first: 1,
+                last: usize::MAX,
+            };
+            code.walk(&tokens, None, file, Level::Items);
+            code
+        });
+        read.unwrap_or_default()
     }
 
     /// The innermost `fn` around `line`.
@@ -220,26 +191,20 @@ impl Code {
 
     /// The one `fn name` at the file's top level, if there is exactly one.
     pub(crate) fn free_fn(&self, name: &str) -> Option<usize> {
-        let named = |body: &&Body| body.free && body.kind == BodyKind::Fn(name.to_owned());
-        let mut found = self
+        let named = |body: &Body| body.free && body.kind == BodyKind::Fn(name.to_owned());
+        let found = self
             .bodies
             .iter()
             .enumerate()
             .filter(|(_, body)| named(body));
-        match (found.next(), found.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
-        }
+        only(found).map(|(index, _)| index)
     }
 
     /// The one async block whose `async` is on `line`, if there is one.
     pub(crate) fn async_block_at(&self, line: usize) -> Option<usize> {
-        let at = |body: &&Body| body.kind == BodyKind::AsyncBlock && body.lines.first == line;
-        let mut found = self.bodies.iter().enumerate().filter(|(_, body)| at(body));
-        match (found.next(), found.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
-        }
+        let at = |body: &Body| body.kind == BodyKind::AsyncBlock && body.lines.first == line;
+        let found = self.bodies.iter().enumerate().filter(|(_, body)| at(body));
+        only(found).map(|(index, _)| index)
     }
 
     /// The places body `body`'s own code may suspend at.
@@ -302,11 +267,7 @@ impl Code {
             .clone()
             .map(|site| site.lines.last - site.lines.first)
             .min()?;
-        let mut innermost = holding.filter(|site| site.lines.last - site.lines.first == smallest);
-        match (innermost.next(), innermost.next()) {
-            (Some(site), None) => Some(site),
-            _ => None,
-        }
+        only(holding.filter(|site| site.lines.last - site.lines.first == smallest))
     }
 
     /// The spawns into a receiver on `line`, `tasks` for `tasks.spawn(...)`.
@@ -354,9 +315,9 @@ impl Code {
         let Some(declared) = self.bodies.get(body) else {
             return false;
         };
-        let param = declared.params.iter().find(|param| param.name == name);
-        if let Some(param) = param {
-            return param.type_idents.iter().any(|ident| ident == type_name);
+        let param = declared.params.iter().find_map(|param| param.type_of(name));
+        if let Some(type_idents) = param {
+            return type_idents.iter().any(|ident| ident == type_name);
         }
         let lets = self.lets.iter().filter(|binding| {
             declared.lines.holds_lines(binding.lines) && binding.names.iter().any(|n| n == name)
@@ -388,7 +349,7 @@ impl Code {
         match &tokens[at] {
             TokenTree::Group(group) => {
                 let inner = match group.delimiter() {
-                    Delimiter::Brace => lines(group),
+                    Delimiter::Brace => Lines::of(group),
                     _ => scope,
                 };
                 // An `impl`'s, a `mod`'s or a `trait`'s items are no free fns.
@@ -397,8 +358,7 @@ impl Code {
                     Level::Items => Level::Items,
                     Level::Nested => Level::Nested,
                 };
-                let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
-                self.walk(&tokens, body, inner, level);
+                self.walk(&trees(group), body, inner, level);
                 next
             }
             TokenTree::Ident(ident) => {
@@ -410,20 +370,16 @@ impl Code {
                     "for" if body.is_none() || !is_for_loop(tokens, at) => next,
                     "for" | "while" | "loop" => {
                         if let Some(end) = brace_after(tokens, at) {
-                            let first = line_of(&tokens[at]);
-                            let mut words = Vec::new();
-                            idents(&[TokenTree::Group(end.clone())], &mut words);
                             self.loops.push(Loop {
-                                lines: Lines {
-                                    first,
-                                    last: lines(end).last,
-                                },
+                                lines: Lines::between(&tokens[at], &tokens[end]),
                                 header: Lines {
-                                    first,
-                                    last: end.span_open().start().line,
+                                    first: line_of(&tokens[at]),
+                                    last: line_of(&tokens[end]),
                                 },
                                 is_while: word == "while",
-                                breaks: words.iter().any(|word| word == "break"),
+                                breaks: idents(&tokens[end..=end])
+                                    .iter()
+                                    .any(|word| word == "break"),
                             });
                         }
                         next
@@ -436,8 +392,8 @@ impl Code {
                 }
             }
             TokenTree::Punct(punct) if punct.as_char() == '.' => {
-                if let (Some(TokenTree::Ident(ident)), Some(body)) = (tokens.get(next), body)
-                    && ident == "await"
+                if let Some(body) = body
+                    && is_ident(tokens.get(next), "await")
                 {
                     self.await_site(tokens, at, body);
                     return next + 1;
@@ -451,46 +407,28 @@ impl Code {
     /// `fn name ... { body }`: a body; a `fn` without one (in a trait) is
     /// skipped to its `;`.
     fn function(&mut self, tokens: &[TokenTree], at: usize, level: Level) -> usize {
-        let Some(TokenTree::Ident(name)) = tokens.get(at + 1) else {
+        let Some((function, end)) = Function::read(&tokens[at..]) else {
             return at + 1;
         };
-        let mut params = Vec::new();
-        let mut end = at + 2;
-        while let Some(token) = tokens.get(end) {
-            match token {
-                // The first parentheses; a tuple it returns comes later.
-                TokenTree::Group(group)
-                    if group.delimiter() == Delimiter::Parenthesis && params.is_empty() =>
-                {
-                    params = parameters(group);
-                }
-                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
-                    let index = self.bodies.len();
-                    self.bodies.push(Body {
-                        kind: BodyKind::Fn(name.to_string()),
-                        lines: Lines {
-                            first: line_of(&tokens[at]),
-                            last: lines(group).last,
-                        },
-                        free: level == Level::Items,
-                        params,
-                    });
-                    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                    self.walk(&inner, Some(index), lines(group), Level::Nested);
-                    return end + 1;
-                }
-                TokenTree::Punct(punct) if punct.as_char() == ';' => return end + 1,
-                _ => {}
-            }
-            end += 1;
-        }
-        end
+        let end = at + end;
+        let Some(TokenTree::Group(group)) = tokens.get(end) else {
+            return end + 1;
+        };
+        let index = self.bodies.len();
+        self.bodies.push(Body {
+            kind: BodyKind::Fn(function.name),
+            lines: Lines::between(&tokens[at], &tokens[end]),
+            free: level == Level::Items,
+            params: function.parameters,
+        });
+        self.walk(&trees(group), Some(index), Lines::of(group), Level::Nested);
+        end + 1
     }
 
     /// `async [move] { ... }` (or an async closure's braced body): a body.
     fn async_block(&mut self, tokens: &[TokenTree], at: usize) -> usize {
         let mut next = at + 1;
-        if matches!(tokens.get(next), Some(TokenTree::Ident(word)) if word == "move") {
+        if is_ident(tokens.get(next), "move") {
             next += 1;
         }
         // An async closure: its parameters, then its body.
@@ -510,15 +448,11 @@ impl Code {
         let index = self.bodies.len();
         self.bodies.push(Body {
             kind: BodyKind::AsyncBlock,
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last: lines(group).last,
-            },
+            lines: Lines::between(&tokens[at], &tokens[next]),
             free: false,
             params: Vec::new(),
         });
-        let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-        self.walk(&inner, Some(index), lines(group), Level::Nested);
+        self.walk(&trees(group), Some(index), Lines::of(group), Level::Nested);
         next + 1
     }
 
@@ -536,7 +470,7 @@ impl Code {
     ) -> usize {
         let (end, seen_in) = if is_condition(tokens, at) {
             let condition = condition_let(tokens, at);
-            (condition.end, condition.block.map_or(scope, lines))
+            (condition.end, condition.block.map_or(scope, Lines::of))
         } else {
             let end = (at + 1..tokens.len())
                 .find(|&i| is_punct(tokens.get(i), ';'))
@@ -547,22 +481,11 @@ impl Code {
         let pattern_end = (0..statement.len())
             .find(|&i| is_punct(statement.get(i), '=') || is_type_colon(statement, i))
             .unwrap_or(statement.len());
-        let mut names = Vec::new();
-        pattern_names(&statement[..pattern_end], &mut names);
-        let mut after = Vec::new();
-        idents(&statement[pattern_end..], &mut after);
-        let last = match statement.last() {
-            Some(token) => token_last_line(token),
-            None => line_of(&tokens[at]),
-        };
         self.lets.push(Let {
-            names,
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last,
-            },
+            names: pattern_names(&statement[..pattern_end]),
+            lines: Lines::between(&tokens[at], statement.last().unwrap_or(&tokens[at])),
             scope: seen_in,
-            idents: after,
+            idents: idents(&statement[pattern_end..]),
         });
         let mut inner = at + 1;
         while inner < end {
@@ -585,17 +508,12 @@ impl Code {
         if NOT_SUSPENDING.contains(&name.to_string().as_str()) {
             return;
         }
-        let mut names = Vec::new();
-        idents(&[TokenTree::Group(group.clone())], &mut names);
         self.sites.push(Site {
             body,
-            lines: Lines {
-                first: line_of(&tokens[at]),
-                last: lines(group).last,
-            },
+            lines: Lines::between(&tokens[at], &tokens[at + 2]),
             kind: SiteKind::Macro,
             text: format!("{name}!{}", text(&[TokenTree::Group(group.clone())])),
-            idents: names,
+            idents: idents(&trees(group)),
             call: None,
             receiver: None,
             ends_in: None,
@@ -611,7 +529,7 @@ impl Code {
         if !spawning.contains(&method.to_string().as_str()) || at < 2 {
             return;
         }
-        let called = matches!(tokens.get(at + 1), Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
+        let called = is_group(tokens.get(at + 1), Delimiter::Parenthesis);
         if !called || !is_punct(tokens.get(at - 1), '.') {
             return;
         }
@@ -632,9 +550,6 @@ impl Code {
     fn await_site(&mut self, tokens: &[TokenTree], at: usize, body: usize) {
         let start = operand_start(tokens, at);
         let operand = &tokens[start..at];
-        let mut names = Vec::new();
-        idents(operand, &mut names);
-        let first = operand.first().map_or(line_of(&tokens[at]), line_of);
         let call = match operand {
             [TokenTree::Ident(name), TokenTree::Group(args)]
                 if args.delimiter() == Delimiter::Parenthesis =>
@@ -649,13 +564,11 @@ impl Code {
         };
         self.sites.push(Site {
             body,
-            lines: Lines {
-                first,
-                last: token_last_line(&tokens[at + 1]),
-            },
+            // From the operand's first token (the `.` if it has none).
+            lines: Lines::between(&tokens[start], &tokens[at + 1]),
             kind: SiteKind::Await,
             text: text(operand),
-            idents: names,
+            idents: idents(operand),
             call,
             receiver,
             ends_in: last_call(operand),
@@ -680,12 +593,11 @@ impl Site {
     }
 }
 
-/// Forgets this thread's spans when dropped.
-struct ForgetSpans;
-
-impl Drop for ForgetSpans {
-    fn drop(&mut self) {
-        proc_macro2::extra::invalidate_current_thread_spans();
+/// What `found` holds, if it holds one thing only.
+pub(crate) fn only<T>(mut found: impl Iterator<Item = T>) -> Option<T> {
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
     }
 }
 
@@ -699,30 +611,17 @@ enum Level {
 /// Whether the brace group at `at` is an `impl`'s, a `mod`'s or a
 /// `trait`'s: one of those words before it, in the same item.
 fn is_item_block(tokens: &[TokenTree], at: usize) -> bool {
-    let before = tokens[..at].iter().rev();
-    let item = before.take_while(|token| !is_punct(Some(token), ';') && !is_brace(token));
-    item.into_iter().any(|token| {
-        matches!(token, TokenTree::Ident(word) if word == "impl" || word == "mod" || word == "trait")
-    })
+    let words = ["impl", "mod", "trait"];
+    let item = &tokens[statement_start(tokens, at)..at];
+    item.iter()
+        .any(|token| words.iter().any(|word| is_ident(Some(token), word)))
 }
 
 /// Whether the `for` at `at` starts a loop: not `impl Trait for Type`'s,
 /// nor a higher-ranked bound's `for<'a>`.
 fn is_for_loop(tokens: &[TokenTree], at: usize) -> bool {
-    if is_punct(tokens.get(at + 1), '<') {
-        return false;
-    }
-    let before = tokens[..at].iter().rev();
-    let mut item = before.take_while(|token| !is_punct(Some(token), ';') && !is_brace(token));
-    !item.any(|token| matches!(token, TokenTree::Ident(word) if word == "impl"))
-}
-
-fn is_brace(token: &TokenTree) -> bool {
-    matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
-}
-
-fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
-    matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
+    let item = &tokens[statement_start(tokens, at)..at];
+    !is_punct(tokens.get(at + 1), '<') && !item.iter().any(|token| is_ident(Some(token), "impl"))
 }
 
 /// Whether the `let` at `at` is a condition's: after `if`, `while` or a
@@ -766,7 +665,7 @@ fn condition_let(tokens: &[TokenTree], at: usize) -> ConditionLet<'_> {
         }
         if is_and_and(tokens, i) {
             end.get_or_insert(i);
-            in_pattern = matches!(tokens.get(i + 2), Some(TokenTree::Ident(word)) if word == "let");
+            in_pattern = is_ident(tokens.get(i + 2), "let");
         } else if is_punct(tokens.get(i), ';') {
             break;
         }
@@ -775,76 +674,11 @@ fn condition_let(tokens: &[TokenTree], at: usize) -> ConditionLet<'_> {
     ConditionLet { end, block: None }
 }
 
-/// Whether token `at` is an `=` that assigns: not part of `==`, `=>`, `!=`,
-/// `<=`, `>=` or `..=`.
-fn is_assign(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(TokenTree::Punct(equals)) = tokens.get(at) else {
-        return false;
-    };
-    let glued_to_previous = at > 0
-        && matches!(&tokens[at - 1], TokenTree::Punct(previous) if previous.spacing() == Spacing::Joint);
-    equals.as_char() == '=' && equals.spacing() == Spacing::Alone && !glued_to_previous
-}
-
-/// Whether tokens `at` and `at + 1` are `&&`.
-fn is_and_and(tokens: &[TokenTree], at: usize) -> bool {
-    match (tokens.get(at), tokens.get(at + 1)) {
-        (Some(TokenTree::Punct(first)), Some(TokenTree::Punct(second))) => {
-            first.as_char() == '&' && first.spacing() == Spacing::Joint && second.as_char() == '&'
-        }
-        _ => false,
-    }
-}
-
-/// Whether token `at` is a lone `:`, not part of a path's `::`.
-fn is_type_colon(tokens: &[TokenTree], at: usize) -> bool {
-    let Some(TokenTree::Punct(colon)) = tokens.get(at) else {
-        return false;
-    };
-    let after_colon = at > 0 && is_punct(tokens.get(at - 1), ':');
-    colon.as_char() == ':' && colon.spacing() == Spacing::Alone && !after_colon
-}
-
-/// The names a pattern binds: not its constructors (`Some(..)`, `None`,
-/// `Reply::Done { .. }`), a path's segments, a field's name before its `:`,
-/// nor `mut` and `ref`.
-fn pattern_names(pattern: &[TokenTree], into: &mut Vec<String>) {
-    for (at, token) in pattern.iter().enumerate() {
-        match token {
-            TokenTree::Group(group) => {
-                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                pattern_names(&inner, into);
-            }
-            TokenTree::Ident(ident) => {
-                let word = ident.to_string();
-                let next = pattern.get(at + 1);
-                let constructor = matches!(next, Some(TokenTree::Group(_)))
-                    || word.starts_with(char::is_uppercase);
-                // `x` of `x: px` or of `x::Y`, and `Y` after `::`; but `px`,
-                // after a field's lone `:`, is bound.
-                let after_path = at >= 2
-                    && is_punct(pattern.get(at - 1), ':')
-                    && is_punct(pattern.get(at - 2), ':');
-                let in_path = is_punct(next, ':') || after_path;
-                if !constructor && !in_path && !matches!(word.as_str(), "mut" | "ref" | "_") {
-                    into.push(word);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The brace group that follows the keyword at `at` in the same statement.
-fn brace_after(tokens: &[TokenTree], at: usize) -> Option<&Group> {
-    for token in &tokens[at + 1..] {
-        match token {
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return Some(group),
-            TokenTree::Punct(punct) if punct.as_char() == ';' => return None,
-            _ => {}
-        }
-    }
-    None
+/// The brace group that follows the keyword at `at` in the same statement:
+/// its index.
+fn brace_after(tokens: &[TokenTree], at: usize) -> Option<usize> {
+    let end = at + 1 + statement_end(&tokens[at + 1..])?;
+    is_group(tokens.get(end), Delimiter::Brace).then_some(end)
 }
 
 /// The first token of the expression `.await` at `at` awaits: back over
@@ -912,13 +746,8 @@ fn turbofish_start(tokens: &[TokenTree], close: usize) -> Option<usize> {
     let mut at = close;
     let mut depth = 0;
     loop {
-        // `->`'s `>` opens nothing.
-        let arrow = at > 0 && is_punct(tokens.get(at - 1), '-');
-        match &tokens[at] {
-            TokenTree::Punct(punct) if punct.as_char() == '>' && !arrow => depth += 1,
-            TokenTree::Punct(punct) if punct.as_char() == '<' => depth -= 1,
-            _ => {}
-        }
+        // Read backwards: a `>` opens, a `<` closes.
+        depth -= angle_step(tokens, at);
         if depth == 0 {
             break;
         }
@@ -929,99 +758,4 @@ fn turbofish_start(tokens: &[TokenTree], close: usize) -> Option<usize> {
         return None;
     }
     Some(start)
-}
-
-/// Each parameter that binds one name, with its type's identifiers.
-fn parameters(group: &Group) -> Vec<Param> {
-    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
-    let mut params = Vec::new();
-    // A comma inside `<...>` splits too; the piece after it has no `:` of
-    // its own and is skipped, and the one before keeps its name.
-    for param in tokens.split(|token| is_punct(Some(token), ',')) {
-        let Some(colon) = param.iter().position(|token| is_punct(Some(token), ':')) else {
-            continue;
-        };
-        let mut names = Vec::new();
-        idents(&param[..colon], &mut names);
-        names.retain(|name| name != "mut");
-        let mut type_idents = Vec::new();
-        idents(&param[colon..], &mut type_idents);
-        if let [name] = &names[..] {
-            params.push(Param {
-                name: name.clone(),
-                type_idents,
-            });
-        }
-    }
-    params
-}
-
-/// Every identifier in `tokens`, groups included.
-fn idents(tokens: &[TokenTree], into: &mut Vec<String>) {
-    for token in tokens {
-        match token {
-            TokenTree::Ident(ident) => into.push(ident.to_string()),
-            TokenTree::Group(group) => {
-                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                idents(&inner, into);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Tokens as one line of code: `tasks.join_next()`, with a chain rustfmt
-/// wrote a link a line joined up. Spaces where the source has them on a line.
-fn text(tokens: &[TokenTree]) -> String {
-    let mut out = String::new();
-    let mut previous_end = None;
-    for token in tokens {
-        let start = token.span().start();
-        let glued = match token {
-            TokenTree::Punct(punct) => matches!(punct.as_char(), '.' | '?' | ',' | ';'),
-            TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
-            _ => false,
-        };
-        let space = match previous_end {
-            Some((line, column)) if line == start.line => start.column > column,
-            Some(_) => !glued,
-            None => false,
-        };
-        if space {
-            out.push(' ');
-        }
-        match token {
-            TokenTree::Group(group) => {
-                let (open, close) = match group.delimiter() {
-                    Delimiter::Parenthesis => ("(", ")"),
-                    Delimiter::Bracket => ("[", "]"),
-                    Delimiter::Brace => ("{ ", " }"),
-                    Delimiter::None => ("", ""),
-                };
-                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                out.push_str(open);
-                out.push_str(&text(&inner));
-                out.push_str(close);
-            }
-            other => out.push_str(&other.to_string()),
-        }
-        let end = token.span().end();
-        previous_end = Some((end.line, end.column));
-    }
-    out
-}
-
-fn line_of(token: &TokenTree) -> usize {
-    token.span().start().line
-}
-
-fn token_last_line(token: &TokenTree) -> usize {
-    token.span().end().line
-}
-
-fn lines(group: &Group) -> Lines {
-    Lines {
-        first: group.span_open().start().line,
-        last: group.span_close().end().line,
-    }
 }

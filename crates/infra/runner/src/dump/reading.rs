@@ -7,7 +7,7 @@
 
 use task_dump::{Entry, Place, Wait};
 
-use super::code::{Code, JOIN_NEXT, SiteKind};
+use super::code::{Code, JOIN_NEXT, SiteKind, only};
 use super::{Named, SpawnLine, Who};
 
 /// The tasks of a dump, as the recorder names them, with their entries, in
@@ -193,10 +193,7 @@ impl Reading<'_> {
         let mut frames = Vec::new();
         // Calls may recurse; a dump's chain of them is short.
         for _ in 0..16 {
-            let mut sites = code.sites_of(body);
-            let (Some(site), None) = (sites.next(), sites.next()) else {
-                return None;
-            };
+            let site = only(code.sites_of(body))?;
             if site.kind != SiteKind::Await {
                 return None;
             }
