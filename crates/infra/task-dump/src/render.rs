@@ -87,7 +87,10 @@ impl Report {
             None if who == Actor::Elsewhere => {
                 "code outside `main` and the tasks (another thread, or around `main`)".to_owned()
             }
-            None => "a task the dump did not see".to_owned(),
+            None => match self.unlisted.iter().find(|(unlisted, _)| *unlisted == who) {
+                Some((_, name)) => name.clone(),
+                None => "a task the dump did not see".to_owned(),
+            },
         }
     }
 

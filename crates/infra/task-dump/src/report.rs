@@ -27,6 +27,9 @@ pub struct Report {
     pub entries: Vec<Entry>,
     pub verdict: Option<Verdict>,
     pub notes: Vec<String>,
+    /// What a verdict may call a task that has no entry: a `spawn_blocking`
+    /// job, which Tokio's dump leaves out, by where it was spawned.
+    pub unlisted: Vec<(Actor, String)>,
 }
 
 /// One task of a report.
@@ -302,6 +305,7 @@ pub fn report(dump: &Dump, earlier: Option<&Dump>) -> Report {
         entries,
         verdict,
         notes: dump.notes.clone(),
+        unlisted: locks.blocking_jobs(),
     }
 }
 
@@ -655,8 +659,15 @@ impl<'a> Locks<'a> {
     /// for something that names no holder. `None` if every chain ends in a
     /// task that sleeps, or in a cycle.
     fn unseen_in_chain(&self, entries: &[Entry]) -> Option<Verdict> {
-        for entry in entries {
-            for (id, op) in self.waiting(entry.who) {
+        // A blocking job is no entry, but its `blocking_lock` is a wait.
+        let mut waiters: Vec<Actor> = entries.iter().map(|entry| entry.who).collect();
+        for (job, _) in self.blocking_jobs() {
+            if !waiters.contains(&job) {
+                waiters.push(job);
+            }
+        }
+        for who in waiters {
+            for (id, op) in self.waiting(who) {
                 let is_lock = self.records.resources.get(&op.resource).map(|r| r.kind);
                 if !is_lock.is_some_and(Kind::is_lock) {
                     continue;
@@ -669,7 +680,7 @@ impl<'a> Locks<'a> {
                         },
                         Some(holder) => match self.unseen_wait(holder, entries) {
                             Some(unseen) => {
-                                let waited_by = Some(entry.who);
+                                let waited_by = Some(who);
                                 return Some(Verdict::CantTell {
                                     who: holder,
                                     waited_by,
@@ -679,7 +690,6 @@ impl<'a> Locks<'a> {
                             None => continue,
                         },
                     };
-                    let who = entry.who;
                     return Some(Verdict::CantTell {
                         who,
                         waited_by: None,
@@ -689,6 +699,28 @@ impl<'a> Locks<'a> {
             }
         }
         None
+    }
+
+    /// The live `spawn_blocking` jobs, in spawn order, each with where it
+    /// was spawned.
+    fn blocking_jobs(&self) -> Vec<(Actor, String)> {
+        let mut jobs: Vec<(u64, u64, String)> = self
+            .records
+            .tasks
+            .iter()
+            .filter(|(_, task)| task.kind == Spawn::Blocking)
+            .map(|(&id, task)| {
+                let at = task.spawned_at.as_deref().map(short_place);
+                let at = at.map_or("where the tracker did not see".to_owned(), |at| {
+                    format!("at {at}")
+                });
+                (task.spawned, id, format!("the blocking job spawned {at}"))
+            })
+            .collect();
+        jobs.sort_unstable();
+        jobs.into_iter()
+            .map(|(_, id, name)| (Actor::Task(id), name))
+            .collect()
     }
 
     /// What `who` waits for that names no holder, if anything: its locks'

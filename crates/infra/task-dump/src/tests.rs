@@ -281,6 +281,56 @@ fn a_guard_whose_future_was_spawned_is_no_deadlock() {
     expect("a_guard_whose_future_was_spawned_is_no_deadlock", &text);
 }
 
+/// A task that holds a lock and awaits a blocking job that waits for it in
+/// `blocking_lock`: Tokio's dump leaves the job out, but its wait counts,
+/// and the run can't tell whose job the task awaits. Seen failing ("No
+/// cycle: no task waits, through the locks' holders, for itself").
+#[test]
+fn a_blocking_job_waiting_for_its_spawners_lock_cant_tell() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = current_thread(false);
+    let text = runtime.block_on(async {
+        let ledger = Arc::new(Mutex::new(0));
+        // The test's subscriber is this thread's: the job's thread gets it too.
+        let subscriber = tracing::dispatcher::get_default(Clone::clone);
+        let task = tokio::spawn(async move {
+            let _held = ledger.lock().await;
+            let theirs = Arc::clone(&ledger);
+            let job = move || {
+                tracing::dispatcher::with_default(&subscriber, || *theirs.blocking_lock() += 1);
+            };
+            let _ = tokio::task::spawn_blocking(job).await;
+        });
+        // Until the job waits for the lock, on a thread of its own.
+        let job_waits = || {
+            let records = tracker.records();
+            records.ops.values().any(|op| op.polled > 0 && !op.ready)
+        };
+        while !job_waits() {
+            sleep(Duration::from_millis(1)).await;
+        }
+        let abort = task.abort_handle();
+        let mut main = pin!(tracker.main(async {
+            let _ = task.await;
+        }));
+        assert!(futures::poll!(main.as_mut()).is_pending());
+        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
+        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
+            panic!("main ended while its task waited for the job");
+        };
+        let text = renumbered(report(&dump, None)).render(&names_label);
+        // Dropping the task's future lets the lock go, and the job ends.
+        abort.abort();
+        main.await;
+        text
+    });
+    expect(
+        "a_blocking_job_waiting_for_its_spawners_lock_cant_tell",
+        &text,
+    );
+}
+
 /// As above, but the future goes to a blocking job that runs it with
 /// `block_on`. Seen failing ("Deadlock: main waits only for a lock it holds
 /// itself") while only tasks counted.

@@ -85,6 +85,7 @@ fn report(entries: Vec<task_dump::Entry>) -> task_dump::Report {
         entries,
         verdict: None,
         notes: Vec::new(),
+        unlisted: Vec::new(),
     }
 }
 
