@@ -285,16 +285,19 @@ mod tests {
     }
 
     /// A test is the function its attribute is on: not one after an item
-    /// that a `#[cfg]` which may not hold is on (a `use`), and one behind
-    /// `pub(crate)` too. Seen failing on the scan that ran past the `use`'s
-    /// `;`, and stopped at `(crate)`.
+    /// that a `#[cfg]` which may not hold is on (a `use`), at the top level
+    /// or in a `mod tests`, and one behind `pub(crate)` too. Seen failing on
+    /// the scan that ran past the `use`'s `;` (in the module: at the top
+    /// level each item ends at its `;`), and stopped at `(crate)`.
     #[test]
     fn an_attribute_names_the_function_it_is_on() {
-        let text = "#[cfg(feature = \"slow\")]\nuse a::b;\n#[test]\nfn t() {}\n\
-                    #[test]\npub(crate) fn u() {}";
-        let names = Names::of(&source(text));
-        assert_eq!(names.tests, BTreeSet::from(["t", "u"].map(str::to_owned)));
-        assert!(names.ignored.is_empty(), "{:?}", names.ignored);
+        let tests = "#[cfg(feature = \"slow\")]\nuse a::b;\n#[test]\nfn t() {}\n\
+                     #[test]\npub(crate) fn u() {}";
+        for text in [tests.to_owned(), format!("mod tests {{\n{tests}\n}}")] {
+            let names = Names::of(&source(&text));
+            assert_eq!(names.tests, BTreeSet::from(["t", "u"].map(str::to_owned)));
+            assert!(names.ignored.is_empty(), "{:?}", names.ignored);
+        }
     }
 
     #[test]

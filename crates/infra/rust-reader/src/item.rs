@@ -12,8 +12,8 @@ pub struct Source {
 
 impl Source {
     /// `text`'s items, or why it is not Rust's tokens (an unclosed
-    /// delimiter, a literal that does not end). Their tokens keep no lines
-    /// ([`crate::read`]).
+    /// delimiter, a literal that does not end). Their tokens keep no lines:
+    /// asking for one panics, or gives another file's ([`crate::read`]).
     pub fn parse(text: &str) -> Result<Self, String> {
         let items = crate::read(text, Item::split)
             .map_err(|error| format!("its code does not parse as Rust tokens: {error}"))?;
@@ -179,8 +179,8 @@ impl Function {
             return None;
         };
         let parameters = crate::trees(parameters);
-        let parameters = parameters.split(|token| is_punct(Some(token), ','));
-        let parameters = parameters.filter(|tokens| !tokens.is_empty());
+        let parameters = top_level_split(&parameters);
+        let parameters = parameters.into_iter().filter(|tokens| !tokens.is_empty());
         let rest = &tokens[after_generics + 1..];
         let function = Function {
             name: name.to_string(),
@@ -215,9 +215,8 @@ pub enum Asyncness {
     Sync,
 }
 
-/// One of a function's parameters, as its tokens between commas. A comma
-/// inside `<...>` splits too: the piece after it has no `:` of its own, and
-/// the one before keeps its name.
+/// One of a function's parameters, as its tokens between the commas that
+/// are not inside `<...>`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Parameter {
     /// The identifiers before its `:`, but `mut`.
@@ -247,6 +246,22 @@ impl Parameter {
             _ => None,
         }
     }
+}
+
+/// `tokens` split at each comma outside `<...>` (`HashMap<u8, Sender<u8>>`
+/// is one piece).
+fn top_level_split(tokens: &[TokenTree]) -> Vec<&[TokenTree]> {
+    let mut pieces = Vec::new();
+    let (mut start, mut depth) = (0, 0);
+    for at in 0..tokens.len() {
+        depth += angle_step(tokens, at);
+        if depth == 0 && is_punct(tokens.get(at), ',') {
+            pieces.push(&tokens[start..at]);
+            start = at + 1;
+        }
+    }
+    pieces.push(&tokens[start..]);
+    pieces
 }
 
 /// How many tokens the generic parameters at the start of `tokens` span

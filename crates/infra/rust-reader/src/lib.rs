@@ -18,28 +18,46 @@ mod tests;
 pub use item::{Asyncness, Attribute, Function, Item, Parameter, Source, Visibility, attributes};
 pub use proc_macro2::{Delimiter, Group, LexError, TokenTree};
 
+use std::cell::Cell;
 use std::str::FromStr;
 
 use proc_macro2::{Spacing, TokenStream};
 
 /// `text`'s tokens, handed to `read`. Their spans, which give their lines,
-/// hold until `read` returns, and are then forgotten with every span made
-/// before on this thread: otherwise proc-macro2 keeps the text they point
-/// into for the thread's life, a copy a file. So what `read` keeps of the
-/// tokens must not ask them for their lines. A text that does not lex is
-/// forgotten too (proc-macro2 has added it before it fails).
+/// hold until the outermost `read` on this thread returns (one called
+/// inside another's `read` forgets nothing), and are then forgotten with
+/// every span made before on this thread: otherwise proc-macro2 keeps the
+/// text they point into for the thread's life, a copy a file. So what
+/// `read` keeps of the tokens must not ask them for their lines: that
+/// panics, or gives another file's. A text that does not lex is forgotten
+/// too (proc-macro2 has added it before it fails).
 pub fn read<T>(text: &str, read: impl FnOnce(Vec<TokenTree>) -> T) -> Result<T, LexError> {
-    let _forget = ForgetSpans;
+    let _forget = ForgetSpans::outermost();
     let tokens = TokenStream::from_str(text)?;
     Ok(read(tokens.into_iter().collect()))
 }
 
-/// Forgets this thread's spans when dropped.
+thread_local! {
+    /// How many [`read`]s this thread is inside.
+    static READING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Forgets this thread's spans when the outermost [`read`] returns.
 struct ForgetSpans;
+
+impl ForgetSpans {
+    fn outermost() -> Self {
+        READING.set(READING.get() + 1);
+        ForgetSpans
+    }
+}
 
 impl Drop for ForgetSpans {
     fn drop(&mut self) {
-        proc_macro2::extra::invalidate_current_thread_spans();
+        READING.set(READING.get() - 1);
+        if READING.get() == 0 {
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
     }
 }
 

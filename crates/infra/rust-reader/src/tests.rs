@@ -52,3 +52,34 @@ fn a_file_that_does_not_lex_leaves_no_spans() {
     .join()
     .unwrap();
 }
+
+/// A `read` inside another's callback (xtask's `cfg_holds`, say) forgets
+/// none of the outer file's spans: only the outermost does. Seen failing
+/// ("Invalid span with no related FileInfo!") when each `read` forgot.
+#[test]
+fn a_read_inside_a_read_keeps_the_outer_lines() {
+    let line = read("\n\n\nfn a() {}\n", |tokens| {
+        let _ = read("unix", |_| ());
+        line_of(&tokens[0])
+    });
+    assert_eq!(line.unwrap(), 4);
+}
+
+/// A comma inside `<...>` is the type's, not a parameter's end.
+#[test]
+fn a_generic_type_with_a_comma_is_one_parameter() {
+    let file =
+        Source::parse("pub async fn f(peers: HashMap<u8, mpsc::Sender<u8>>, n: u8) {}").unwrap();
+    let f = file.public_function("f").unwrap();
+    assert_eq!(f.parameters.len(), 2);
+    let types = [&f.parameters[0], &f.parameters[1]].map(|p| p.type_of("peers"));
+    assert_eq!(
+        types[0],
+        Some(
+            ["HashMap", "u8", "mpsc", "Sender", "u8"]
+                .map(str::to_owned)
+                .as_slice()
+        )
+    );
+    assert_eq!(f.parameters[0].type_of("mpsc"), None);
+}
