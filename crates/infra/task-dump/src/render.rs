@@ -214,22 +214,25 @@ impl Report {
                 };
                 let names = self.names(tasks);
                 match (tasks.as_slice(), through) {
+                    // Only a cancel from outside (an abort, a dropped
+                    // future) moves them: the run can't see who could.
                     ([_], Through::ParkedFuture) => format!(
                         "Futurelock: {names} waits only for a lock that a future of its own holds \
-                         and is no longer polled, so it will never move{seen}."
+                         and is no longer polled, so it will not move again unless it is \
+                         cancelled{seen}."
                     ),
                     ([_], Through::Guards) => format!(
-                        "Deadlock: {names} waits only for a lock it holds itself, so it will \
-                         never move{seen}."
+                        "Deadlock: {names} waits only for a lock it holds itself, so it will not \
+                         move again unless it is cancelled{seen}."
                     ),
                     (_, Through::ParkedFuture) => format!(
                         "Futurelock: {names} each wait only for locks that one of them holds, \
                          one through a future that is no longer polled, so none of them will \
-                         ever move{seen}."
+                         move again unless one is cancelled{seen}."
                     ),
                     (_, Through::Guards) => format!(
                         "Deadlock: {names} each wait only for locks that one of them holds, so \
-                         none of them will ever move{seen}."
+                         none of them will move again unless one is cancelled{seen}."
                     ),
                 }
             }
@@ -499,8 +502,8 @@ impl<'a> Tree<'a> {
 }
 
 /// What a task with no waits is said to wait in.
-const UNSEEN: &str = "waits where a task dump can't see: in a JoinSet none of whose tasks has \
-                      finished, in futures none of which has woken (FuturesUnordered, \
+const UNSEEN: &str = "waits where a task dump can't see: on a socket (accept, read), in a \
+                      JoinSet none of whose tasks has finished, in futures none of which has woken (FuturesUnordered, \
                       buffered), in a future that is not Tokio's, or on nothing that will ever \
                       wake it (std::future::pending)";
 
