@@ -290,14 +290,17 @@ pub(crate) struct Resource {
     pub(crate) state: State,
 }
 
-/// The stack a lock was made on, read only if a dump needs it: the only
-/// `static` lock the tracker sees was made in a lazy initializer
-/// (`Mutex::new` is no `const fn`, and a lock made by `const_new` is not
-/// instrumented), so its borrowed guards are `'static` and can move to
-/// another task. Taken for the first lock each place makes, which speaks for
-/// the others: a capture costs tens of microseconds and kilobytes, a lock a
-/// few bytes. Only where the first was made lazily is each one taken, as a
-/// place that makes a `static`'s lock rarely makes many.
+/// The stack a lock was made on, read only if a dump or an `RwLock`'s
+/// released reader needs it: the only `static` lock the tracker sees was
+/// made in a lazy initializer (`Mutex::new` is no `const fn`, and a lock
+/// made by `const_new` is not instrumented), so its borrowed guards are
+/// `'static` and can move to another task. Taken for the first lock each
+/// place makes, which speaks for the others: a capture costs tens of
+/// microseconds and kilobytes, a lock a few bytes, and reading one (the
+/// first in a process loads the program's debug info) took 80 ms. So a
+/// place that made a `static`'s lock first makes the others' look like a
+/// `static`'s too: their guards may have moved, and a cycle through them
+/// is "can't tell", never a deadlock the run did not see.
 #[derive(Clone, Debug)]
 pub(crate) struct MadeOn(Arc<(Backtrace, OnceLock<bool>)>);
 
@@ -310,6 +313,12 @@ impl MadeOn {
     #[cfg(test)]
     pub(crate) fn same_as(&self, other: &MadeOn) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Whether it was read.
+    #[cfg(test)]
+    pub(crate) fn read(&self) -> bool {
+        self.0.1.get().is_some()
     }
 
     /// Whether a lazy initializer (`LazyLock`, `OnceLock`, `once_cell`,
@@ -820,18 +829,15 @@ impl Records {
         Spanned::Task(fields.task)
     }
 
-    /// The stack of the lock made now at `place`: the first one's there,
-    /// unless that one was made lazily (see [`MadeOn`]).
+    /// The stack of the lock made now at `place`: the first one's there
+    /// (see [`MadeOn`]), not read now.
     fn made_on(&mut self, place: &str) -> MadeOn {
-        match self.made_on.get(place) {
-            Some(first) if !first.lazily() => first.clone(),
-            Some(_) => MadeOn::capture(),
-            None => {
-                let first = MadeOn::capture();
-                self.made_on.insert(place.to_owned(), first.clone());
-                first
-            }
+        if let Some(first) = self.made_on.get(place) {
+            return first.clone();
         }
+        let first = MadeOn::capture();
+        self.made_on.insert(place.to_owned(), first.clone());
+        first
     }
 
     fn made(&mut self, id: u64, fields: Fields, current: Option<u64>) -> Spanned {
