@@ -43,9 +43,15 @@ function taskGroupLine(text) {
 // What the readout says of a wait that leaves no frame in a dump, which the
 // dump reads from the code: a sentence, as every other.
 const READ_FROM_CODE = "That line is read from the code: a wait in a JoinSet leaves no frame in a dump.";
-const CANT_SEE = "It waits where a task dump can't see: in a JoinSet none of whose tasks has " +
-    "finished, in futures none of which has woken (FuturesUnordered, buffered), in a future " +
-    "that is not Tokio's, or on nothing that will ever wake it (std::future::pending).";
+
+// What it says of a wait no frame shows at all: task-dump's sentence, read
+// from its source.
+async function cantSee() {
+    const source = await readFile(path.join(here, "../../crates/infra/task-dump/src/render.rs"), "utf8");
+    const found = source.match(/const UNSEEN: &str = "((?:[^"\\]|\\.)*)";/s);
+    assert.ok(found, "render.rs no longer holds `const UNSEEN: &str`");
+    return `It ${found[1].replace(/\\\n\s*/g, "")}.`;
+}
 
 const TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -276,7 +282,7 @@ test("a timeline says what each task was doing under the cursor, and whose row i
     assert.equal(await item(1), "#1 has ended.");
     // main waits in its JoinSet's join_next or in its shutdown, neither of
     // which leaves a frame: the code leaves two places, so none is named.
-    assert.equal(await item(0), `main is waiting. ${CANT_SEE} It is woken by #4 at 1.5s and #6 at 1.5s.`);
+    assert.equal(await item(0), `main is waiting. ${await cantSee()} It is woken by #4 at 1.5s and #6 at 1.5s.`);
 
     // The arrow keys step from one instant something happened at to the next.
     await svg.focus();
