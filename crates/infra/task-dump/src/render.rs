@@ -391,6 +391,9 @@ impl Report {
                 format!("waits in {leaf}, and Tokio doesn't say who could end that wait")
             }
             Unseen::Nowhere => "waits where a task dump can't see".to_owned(),
+            Unseen::Job => "may wait in turn, and this report does not follow a blocking job's \
+                            waits to the locks' holders"
+                .to_owned(),
             Unseen::NoFrames => {
                 "waits where this report can't see: the dump took no frames of it".to_owned()
             }
@@ -502,8 +505,8 @@ impl<'a> Tree<'a> {
 }
 
 /// What a task with no waits is said to wait in.
-const UNSEEN: &str = "waits where a task dump can't see: on a socket (accept, read), in a \
-                      JoinSet none of whose tasks has finished, in futures none of which has woken (FuturesUnordered, \
+const UNSEEN: &str = "waits where a task dump can't see: in a listener's accept or a \
+                      UdpSocket's recv, in a JoinSet none of whose tasks has finished, in futures none of which has woken (FuturesUnordered, \
                       buffered), in a future that is not Tokio's, or on nothing that will ever \
                       wake it (std::future::pending)";
 

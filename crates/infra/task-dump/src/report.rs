@@ -181,6 +181,8 @@ pub enum Unseen {
     Leaf(String),
     /// Nothing the dump can see.
     Nowhere,
+    /// A blocking job, whose waits the search for a cycle does not follow.
+    Job,
     /// The dump took no frames of it.
     NoFrames,
 }
@@ -703,6 +705,8 @@ impl<'a> Locks<'a> {
 
     /// The live `spawn_blocking` jobs, in spawn order, each with where it
     /// was spawned.
+    /// Jobs spawned at one place are told apart by their order there: `the
+    /// 2nd blocking job spawned at main.rs:20`.
     fn blocking_jobs(&self) -> Vec<(Actor, String)> {
         let mut jobs: Vec<(u64, u64, String)> = self
             .records
@@ -714,20 +718,42 @@ impl<'a> Locks<'a> {
                 let at = at.map_or("where the tracker did not see".to_owned(), |at| {
                     format!("at {at}")
                 });
-                (task.spawned, id, format!("the blocking job spawned {at}"))
+                (task.spawned, id, at)
             })
             .collect();
         jobs.sort_unstable();
-        jobs.into_iter()
-            .map(|(_, id, name)| (Actor::Task(id), name))
-            .collect()
+        let mut named = Vec::new();
+        for (_, id, at) in &jobs {
+            let alike: Vec<u64> = jobs
+                .iter()
+                .filter(|(_, _, other)| other == at)
+                .map(|&(_, other, _)| other)
+                .collect();
+            let name = match alike.iter().position(|other| other == id) {
+                Some(nth) if alike.len() > 1 => {
+                    format!("the {} blocking job spawned {at}", ordinal(nth + 1))
+                }
+                _ => format!("the blocking job spawned {at}"),
+            };
+            named.push((Actor::Task(*id), name));
+        }
+        named
     }
 
     /// What `who` waits for that names no holder, if anything: its locks'
     /// holders are followed from its own lock waits, and a sleep ends.
     fn unseen_wait(&self, who: Actor, entries: &[Entry]) -> Option<Unseen> {
         let Some(entry) = entries.iter().find(|entry| entry.who == who) else {
-            return Some(Unseen::Nowhere);
+            // A blocking job has no entry, and its own waits are no lock
+            // waits' the search for a cycle follows.
+            let job = self.records.tasks.get(&match who {
+                Actor::Task(id) => id,
+                Actor::Main | Actor::Elsewhere => u64::MAX,
+            });
+            return Some(match job {
+                Some(job) if job.kind == Spawn::Blocking => Unseen::Job,
+                _ => Unseen::Nowhere,
+            });
         };
         if !entry.traced {
             return Some(Unseen::NoFrames);

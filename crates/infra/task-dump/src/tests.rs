@@ -331,6 +331,62 @@ fn a_blocking_job_waiting_for_its_spawners_lock_cant_tell() {
     );
 }
 
+/// Blocking jobs that hold locks tasks wait for: each is named by where it
+/// was spawned, and by its order there when one place spawned several, and
+/// the chain stops at a job, whose waits the search does not follow. Seen
+/// failing with both named alike, and with the job said to wait "where a
+/// task dump can't see".
+#[test]
+fn locks_blocking_jobs_hold_name_each_job() {
+    let tracker = Tracker::default();
+    let _default = tracing::subscriber::set_default(tracker.subscriber());
+    let runtime = current_thread(false);
+    let text = runtime.block_on(async {
+        let subscriber = tracing::dispatcher::get_default(Clone::clone);
+        // Takes `lock` on a blocking job, and keeps it until `release` goes.
+        let hold = |lock: Arc<Mutex<u32>>, release: std::sync::mpsc::Receiver<()>| {
+            let subscriber = subscriber.clone();
+            let (held, has_held) = oneshot::channel();
+            let job = tokio::task::spawn_blocking(move || {
+                tracing::dispatcher::with_default(&subscriber, || {
+                    let _guard = lock.blocking_lock();
+                    let _ = held.send(());
+                    let _ = release.recv();
+                });
+            });
+            (job, has_held)
+        };
+        let (first, second) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
+        let (release_first, first_released) = std::sync::mpsc::channel();
+        let (release_second, second_released) = std::sync::mpsc::channel();
+        let (first_job, first_held) = hold(Arc::clone(&first), first_released);
+        first_held.await.unwrap();
+        let (second_job, second_held) = hold(Arc::clone(&second), second_released);
+        second_held.await.unwrap();
+        let waiters = [first, second].map(|lock| {
+            tokio::spawn(async move {
+                *lock.lock().await += 1;
+            })
+        });
+        let mut main = pin!(tracker.main(async {
+            for waiter in waiters {
+                let _ = waiter.await;
+            }
+        }));
+        assert!(futures::poll!(main.as_mut()).is_pending());
+        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
+        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
+            panic!("main ended while its tasks waited for the jobs' locks");
+        };
+        let text = renumbered(report(&dump, None)).render(&names_label);
+        drop((release_first, release_second));
+        main.await;
+        let _ = (first_job.await, second_job.await);
+        text
+    });
+    expect("locks_blocking_jobs_hold_name_each_job", &text);
+}
+
 /// As above, but the future goes to a blocking job that runs it with
 /// `block_on`. Seen failing ("Deadlock: main waits only for a lock it holds
 /// itself") while only tasks counted.
