@@ -40,6 +40,10 @@ use tokio::sync::{Notify, oneshot};
 /// How long `main`'s end waits for the last dump to be written.
 const WRITE_PATIENCE: Duration = Duration::from_secs(2);
 
+/// How long a SIGUSR1 waits for the thread that runs `main` to take it up
+/// before saying it has not.
+const ANSWER_PATIENCE: Duration = Duration::from_secs(2);
+
 /// Runs `main` (your `main`'s body) to its end, and writes a task dump to
 /// `out` (`std::io::stderr()`, say) each time the process gets SIGUSR1
 /// (`kill -USR1 PID`). `main` does not run while a dump is taken.
@@ -53,9 +57,9 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
     // earlier has no holder in a dump.
     let tracker = Tracker::default();
     let set = tracing::subscriber::set_global_default(tracker.subscriber());
-    // Registered now: until then, SIGUSR1 ends the process.
-    let mut asked = Asked::listen()?;
     let writer = Writer::start(out)?;
+    // Registered now: until then, SIGUSR1 ends the process.
+    let mut asked = Asked::listen(writer.dumps.clone())?;
     // Your crate's files are your code; other frames are libraries'.
     let own = Own {
         files: Files::Under(env!("CARGO_MANIFEST_DIR")),
@@ -81,6 +85,8 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
             output = &mut main => break output,
         }
     };
+    // The signal's thread first: it may hold a way to the writer.
+    drop(asked);
     writer.finish().await;
     Ok(output)
 }
@@ -91,7 +97,10 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
 /// wanted most when every worker is held (a task that never yields, a
 /// blocking call), and then no worker polls the signal. A flag that the
 /// signal handler sets makes the two one dump; signals that come during a
-/// dump make one more. Dropped, it stops the thread and the flag's handler
+/// dump make one more. The thread also says when the thread that runs
+/// `main` has not taken the signal up within `ANSWER_PATIENCE`: a blocking
+/// call in `main`'s own body, or in a task on the current-thread runtime,
+/// stops every dump. Dropped, it stops the thread and the flag's handler
 /// (Tokio's stays, as it always does: a later SIGUSR1 is ignored).
 struct Asked {
     flag: Arc<AtomicBool>,
@@ -104,7 +113,7 @@ struct Asked {
 }
 
 impl Asked {
-    fn listen() -> io::Result<Self> {
+    fn listen(say: mpsc::SyncSender<String>) -> io::Result<Self> {
         // The flag first: signal-hook runs the handlers of a signal in the
         // order they were registered, so each path below finds it set.
         let flag = Arc::new(AtomicBool::new(false));
@@ -114,9 +123,23 @@ impl Asked {
         let thread = signals.handle();
         let by_thread = Arc::new(Notify::new());
         let wake = Arc::clone(&by_thread);
+        let (taken, closed) = (Arc::clone(&flag), signals.handle());
         std::thread::Builder::new()
             .name("dump-signal".to_owned())
-            .spawn(move || signals.forever().for_each(|_| wake.notify_one()))?;
+            .spawn(move || {
+                for _ in signals.forever() {
+                    wake.notify_one();
+                    // The flag stays set until `next` takes it up.
+                    let asked = std::time::Instant::now();
+                    while taken.load(Ordering::SeqCst) && !closed.is_closed() {
+                        if asked.elapsed() >= ANSWER_PATIENCE {
+                            let _ = say.try_send(no_answer());
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                }
+            })?;
         Ok(Asked {
             flag,
             by_runtime,
@@ -145,6 +168,16 @@ impl Drop for Asked {
     fn drop(&mut self) {
         self.thread.close();
     }
+}
+
+/// What the signal's thread writes when `main`'s thread has not answered.
+fn no_answer() -> String {
+    format!(
+        "SIGUSR1: the thread that runs `main` has not taken the signal up within {}s: it \
+         computes, or blocks in a call that does not await (in `main`'s own body, or in a task \
+         on the current-thread runtime), and no dump can be taken until it awaits\n",
+        ANSWER_PATIENCE.as_secs()
+    )
 }
 
 /// A signal handler, removed when this is dropped.
