@@ -136,11 +136,17 @@ def test_a_count_after_the_exit_hook_is_refused() -> None:
     assert "Python is exiting" in after_the_exit_hook()
 
 
-# A worker forked while results wait to be handed over, which exits at once,
-# as `sys.exit` ends it: the parent holds the GIL, which they wait for, for a
-# second after the counts began (and lets no thread take it meanwhile).
+# A worker forked while results wait to be handed over, which runs its exit
+# hooks, as `sys.exit` would, and must not wait in them: the parent holds the
+# GIL, which the handovers wait for, for a second after the counts began (and
+# lets no thread take it meanwhile). Not `sys.exit` itself: asyncio's cleanup
+# in the child closes its event loop, which takes the self-pipe out of the
+# epoll instance it shares with the parent, and a result handed over after
+# that never wakes the parent's loop (the test hung once in CI, when a count
+# ended after the child's exit).
 FORKING = """
 import asyncio
+import atexit
 import os
 import sys
 import time
@@ -154,7 +160,8 @@ async def main() -> None:
     while time.monotonic() < held_until:
         pass
     if os.fork() == 0:
-        sys.exit(0)
+        atexit._run_exitfuncs()
+        os._exit(0)
     sys.setswitchinterval(interval)
     os.wait()
     await asyncio.gather(*counts)
