@@ -28,7 +28,7 @@ use std::io::{self, Write};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use signal_hook::SigId;
 use signal_hook::consts::SIGUSR1;
@@ -74,14 +74,17 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
         tokio::select! {
             // A dump asked for is taken before `main` goes on.
             biased;
-            () = asked.next() => match dumps.dump_twice(main.as_mut()).await {
-                Twice::Both(report) => writer.send(&report),
-                Twice::Finished(output) => break output,
-                Twice::FinishedBetween(report, output) => {
-                    writer.send(&report);
-                    break output;
+            () = asked.next() => {
+                let _answering = Answering::start(&asked.answering);
+                match dumps.dump_twice(main.as_mut()).await {
+                    Twice::Both(report) => writer.send(&report),
+                    Twice::Finished(output) => break output,
+                    Twice::FinishedBetween(report, output) => {
+                        writer.send(&report);
+                        break output;
+                    }
                 }
-            },
+            }
             output = &mut main => break output,
         }
     };
@@ -97,13 +100,16 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
 /// wanted most when every worker is held (a task that never yields, a
 /// blocking call), and then no worker polls the signal. A flag that the
 /// signal handler sets makes the two one dump; signals that come during a
-/// dump make one more. The thread also says when the thread that runs
-/// `main` has not taken the signal up within `ANSWER_PATIENCE`: a blocking
-/// call in `main`'s own body, or in a task on the current-thread runtime,
-/// stops every dump. Dropped, it stops the thread and the flag's handler
-/// (Tokio's stays, as it always does: a later SIGUSR1 is ignored).
+/// dump make one more. The thread also says, once, when the thread that
+/// runs `main` has taken no signal up for `ANSWER_PATIENCE` while it took
+/// no dump: a blocking call in `main`'s own body, or in a task on the
+/// current-thread runtime, stops every dump. Dropped, it stops the thread
+/// and the flag's handler (Tokio's stays, as it always does: a later
+/// SIGUSR1 is ignored).
 struct Asked {
     flag: Arc<AtomicBool>,
+    /// Set while a dump is taken and sent: then the signal waits its turn.
+    answering: Arc<AtomicBool>,
     by_runtime: Signal,
     by_thread: Arc<Notify>,
     thread: signal_hook::iterator::Handle,
@@ -123,25 +129,27 @@ impl Asked {
         let thread = signals.handle();
         let by_thread = Arc::new(Notify::new());
         let wake = Arc::clone(&by_thread);
-        let (taken, closed) = (Arc::clone(&flag), signals.handle());
+        let answering = Arc::new(AtomicBool::new(false));
+        let waiting = Waiting {
+            taken: Arc::clone(&flag),
+            answering: Arc::clone(&answering),
+            closed: signals.handle(),
+            say,
+            started: Instant::now(),
+            noted: false,
+        };
         std::thread::Builder::new()
             .name("dump-signal".to_owned())
             .spawn(move || {
+                let mut waiting = waiting;
                 for _ in signals.forever() {
                     wake.notify_one();
-                    // The flag stays set until `next` takes it up.
-                    let asked = std::time::Instant::now();
-                    while taken.load(Ordering::SeqCst) && !closed.is_closed() {
-                        if asked.elapsed() >= ANSWER_PATIENCE {
-                            let _ = say.try_send(no_answer());
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
+                    waiting.for_answer();
                 }
             })?;
         Ok(Asked {
             flag,
+            answering,
             by_runtime,
             by_thread,
             thread,
@@ -170,14 +178,62 @@ impl Drop for Asked {
     }
 }
 
-/// What the signal's thread writes when `main`'s thread has not answered.
-fn no_answer() -> String {
+/// What the signal's thread needs to tell whether `main`'s side answers.
+struct Waiting {
+    /// The flag the signal handler sets and `Asked::next` takes.
+    taken: Arc<AtomicBool>,
+    answering: Arc<AtomicBool>,
+    closed: signal_hook::iterator::Handle,
+    say: mpsc::SyncSender<String>,
+    started: Instant,
+    /// Said since `main`'s side last took a signal up.
+    noted: bool,
+}
+
+impl Waiting {
+    /// Waits until `main`'s side takes the signal up, or the dumper stops.
+    /// Says once, if it has not for `ANSWER_PATIENCE` outside a dump.
+    fn for_answer(&mut self) {
+        let mut since = Instant::now();
+        while self.taken.load(Ordering::SeqCst) && !self.closed.is_closed() {
+            if self.answering.load(Ordering::SeqCst) {
+                since = Instant::now();
+            } else if !self.noted && since.elapsed() >= ANSWER_PATIENCE {
+                let at = self.started.elapsed().as_secs_f64();
+                self.noted = self.say.try_send(no_answer(at)).is_ok();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if !self.taken.load(Ordering::SeqCst) {
+            self.noted = false;
+        }
+    }
+}
+
+/// What the signal's thread writes when `main`'s side has not answered.
+fn no_answer(at: f64) -> String {
     format!(
-        "SIGUSR1: the thread that runs `main` has not taken the signal up within {}s: it \
-         computes, or blocks in a call that does not await (in `main`'s own body, or in a task \
-         on the current-thread runtime), and no dump can be taken until it awaits\n",
-        ANSWER_PATIENCE.as_secs()
+        "SIGUSR1, at {at:.2}s of the run: the thread that runs `main` has not taken it up for \
+         {ANSWER_PATIENCE:?}: it computes, or blocks in a call that does not await (in `main`'s \
+         own body, or in a task on the current-thread runtime), and no dump can be taken until \
+         it awaits\n"
     )
+}
+
+/// Marks a dump under way until dropped.
+struct Answering(Arc<AtomicBool>);
+
+impl Answering {
+    fn start(answering: &Arc<AtomicBool>) -> Self {
+        answering.store(true, Ordering::SeqCst);
+        Answering(Arc::clone(answering))
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 /// A signal handler, removed when this is dropped.
@@ -200,8 +256,9 @@ struct Writer {
 
 impl Writer {
     fn start(mut out: impl Write + Send + 'static) -> io::Result<Self> {
-        // Room for one dump while another is written; one more is dropped.
-        let (dumps, to_write) = mpsc::sync_channel::<String>(1);
+        // Room for one dump while another is written, and for the signal
+        // thread's note; one more is dropped.
+        let (dumps, to_write) = mpsc::sync_channel::<String>(2);
         let (finished, done) = mpsc::channel();
         std::thread::Builder::new()
             .name("dump-writer".to_owned())

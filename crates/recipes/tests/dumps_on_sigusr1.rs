@@ -43,8 +43,8 @@ impl Write for Captured {
     }
 }
 
-/// How the signal's thread's note that `main` has not answered begins.
-const NO_ANSWER: &str = "SIGUSR1: the thread that runs `main` has not taken the signal up";
+/// What the signal's thread's note that `main` has not answered says.
+const NO_ANSWER: &str = "the thread that runs `main` has not taken it up for 2s";
 
 impl Captured {
     /// Returns once a dump was written.
@@ -58,7 +58,7 @@ impl Captured {
     /// which a machine busy enough to hold `main`'s thread 2 s may add.
     fn text(&self) -> String {
         let all = self.all();
-        let notes = all.lines().filter(|line| line.starts_with(NO_ANSWER));
+        let notes = all.lines().filter(|line| line.contains(NO_ANSWER));
         notes.fold(all.clone(), |text, note| {
             text.replacen(&format!("{note}\n"), "", 1)
         })
@@ -344,12 +344,46 @@ async fn a_blocked_main_thread_is_said_to_be() {
     with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
     watcher.join().unwrap();
     let all = captured.all();
-    assert!(all.starts_with(NO_ANSWER), "{all}");
-    assert!(all.contains("within 2s: it computes, or blocks"), "{all}");
+    assert!(all.starts_with("SIGUSR1, at "), "{all}");
+    assert_eq!(all.matches(NO_ANSWER).count(), 1, "{all}");
     assert!(
         captured
             .text()
             .starts_with("SIGUSR1: where each task waits, as it was at "),
         "{all}"
     );
+}
+
+/// A signal that comes while a dump is taken waits for it, and is no sign
+/// that `main`'s thread is blocked. Seen failing while the signal's thread
+/// counted a dump's time too (a note 2 s after the second signal). Can only
+/// miss that bug on a machine that holds the signal's thread past the
+/// dump's end, never fail a good run.
+#[tokio::test]
+async fn a_signal_during_a_long_dump_gets_no_note() {
+    let _one_at_a_time = SIGNALS.lock().await;
+    let captured = Captured::default();
+    let mut polls = 0;
+    let main = std::future::poll_fn(|cx| {
+        polls += 1;
+        match polls {
+            1 => {
+                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+                std::task::Poll::Pending
+            }
+            // The dump's own poll: another signal, and a dump that takes
+            // longer than the patience.
+            2 => {
+                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+                std::thread::sleep(Duration::from_secs(3));
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+            _ => std::task::Poll::Ready(()),
+        }
+    });
+    with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
+    let all = captured.all();
+    assert!(!all.contains(NO_ANSWER), "{all}");
+    assert!(all.starts_with("SIGUSR1: where each task waits"), "{all}");
 }
