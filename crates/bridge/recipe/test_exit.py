@@ -142,8 +142,7 @@ def test_a_count_after_the_exit_hook_is_refused() -> None:
 # lets no thread take it meanwhile). Not `sys.exit` itself: asyncio's cleanup
 # in the child closes its event loop, which takes the self-pipe out of the
 # epoll instance it shares with the parent, and a result handed over after
-# that never wakes the parent's loop (the test hung once in CI, when a count
-# ended after the child's exit).
+# that would never wake the parent's loop.
 FORKING = """
 import asyncio
 import atexit
