@@ -221,16 +221,16 @@ fn no_answer(at: f64) -> String {
 }
 
 /// Marks a dump under way until dropped.
-struct Answering(Arc<AtomicBool>);
+struct Answering<'a>(&'a AtomicBool);
 
-impl Answering {
-    fn start(answering: &Arc<AtomicBool>) -> Self {
+impl<'a> Answering<'a> {
+    fn start(answering: &'a AtomicBool) -> Self {
         answering.store(true, Ordering::SeqCst);
-        Answering(Arc::clone(answering))
+        Answering(answering)
     }
 }
 
-impl Drop for Answering {
+impl Drop for Answering<'_> {
     fn drop(&mut self) {
         self.0.store(false, Ordering::SeqCst);
     }

@@ -122,6 +122,27 @@ async fn one_signal_is_one_dump() {
     assert_eq!(dumps.matches("SIGUSR1: ").count(), 1, "{dumps}");
 }
 
+/// A `main` that asks for a dump in its first poll, runs `in_the_dump` in
+/// the poll the dump makes, and ends in the next.
+fn asks_for_a_dump_then(mut in_the_dump: impl FnMut()) -> impl Future<Output = ()> {
+    let mut polls = 0;
+    std::future::poll_fn(move |cx| {
+        polls += 1;
+        match polls {
+            1 => {
+                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+                std::task::Poll::Pending
+            }
+            2 => {
+                in_the_dump();
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+            _ => std::task::Poll::Ready(()),
+        }
+    })
+}
+
 /// `main` asks for a dump, and is done by its next poll after the one the
 /// dump makes: it ends right after the dump was taken, before the writer had
 /// a turn. The dump is written all the same.
@@ -129,22 +150,7 @@ async fn one_signal_is_one_dump() {
 async fn a_dump_taken_as_main_ends_is_written() {
     let _one_at_a_time = SIGNALS.lock().await;
     let captured = Captured::default();
-    let mut polls = 0;
-    let main = std::future::poll_fn(|cx| {
-        polls += 1;
-        match polls {
-            1 => {
-                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-                std::task::Poll::Pending
-            }
-            // The dump's own poll.
-            2 => {
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-            _ => std::task::Poll::Ready(()),
-        }
-    });
+    let main = asks_for_a_dump_then(|| {});
     with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
     let text = captured.text();
     assert!(
@@ -363,24 +369,10 @@ async fn a_blocked_main_thread_is_said_to_be() {
 async fn a_signal_during_a_long_dump_gets_no_note() {
     let _one_at_a_time = SIGNALS.lock().await;
     let captured = Captured::default();
-    let mut polls = 0;
-    let main = std::future::poll_fn(|cx| {
-        polls += 1;
-        match polls {
-            1 => {
-                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-                std::task::Poll::Pending
-            }
-            // The dump's own poll: another signal, and a dump that takes
-            // longer than the patience.
-            2 => {
-                signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
-                std::thread::sleep(Duration::from_secs(3));
-                cx.waker().wake_by_ref();
-                std::task::Poll::Pending
-            }
-            _ => std::task::Poll::Ready(()),
-        }
+    // Another signal, and a dump that takes longer than the patience.
+    let main = asks_for_a_dump_then(|| {
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
     });
     with_dumps_on_sigusr1(main, captured.clone()).await.unwrap();
     let all = captured.all();

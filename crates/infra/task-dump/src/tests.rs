@@ -2,7 +2,7 @@
 //! Tokio's paused clock: what each dump says, whole.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -292,14 +292,10 @@ fn a_blocking_job_waiting_for_its_spawners_lock_cant_tell() {
     let runtime = current_thread(false);
     let text = runtime.block_on(async {
         let ledger = Arc::new(Mutex::new(0));
-        // The test's subscriber is this thread's: the job's thread gets it too.
-        let subscriber = tracing::dispatcher::get_default(Clone::clone);
         let task = tokio::spawn(async move {
             let _held = ledger.lock().await;
             let theirs = Arc::clone(&ledger);
-            let job = move || {
-                tracing::dispatcher::with_default(&subscriber, || *theirs.blocking_lock() += 1);
-            };
+            let job = with_this_subscriber(move || *theirs.blocking_lock() += 1);
             let _ = tokio::task::spawn_blocking(job).await;
         });
         // Until the job waits for the lock, on a thread of its own.
@@ -314,12 +310,7 @@ fn a_blocking_job_waiting_for_its_spawners_lock_cant_tell() {
         let mut main = pin!(tracker.main(async {
             let _ = task.await;
         }));
-        assert!(futures::poll!(main.as_mut()).is_pending());
-        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
-        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
-            panic!("main ended while its task waited for the job");
-        };
-        let text = renumbered(report(&dump, None)).render(&names_label);
+        let text = one_report(&tracker, main.as_mut()).await;
         // Dropping the task's future lets the lock go, and the job ends.
         abort.abort();
         main.await;
@@ -342,18 +333,14 @@ fn locks_blocking_jobs_hold_name_each_job() {
     let _default = tracing::subscriber::set_default(tracker.subscriber());
     let runtime = current_thread(false);
     let text = runtime.block_on(async {
-        let subscriber = tracing::dispatcher::get_default(Clone::clone);
         // Takes `lock` on a blocking job, and keeps it until `release` goes.
         let hold = |lock: Arc<Mutex<u32>>, release: std::sync::mpsc::Receiver<()>| {
-            let subscriber = subscriber.clone();
             let (held, has_held) = oneshot::channel();
-            let job = tokio::task::spawn_blocking(move || {
-                tracing::dispatcher::with_default(&subscriber, || {
-                    let _guard = lock.blocking_lock();
-                    let _ = held.send(());
-                    let _ = release.recv();
-                });
-            });
+            let job = tokio::task::spawn_blocking(with_this_subscriber(move || {
+                let _guard = lock.blocking_lock();
+                let _ = held.send(());
+                let _ = release.recv();
+            }));
             (job, has_held)
         };
         let (first, second) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
@@ -373,12 +360,7 @@ fn locks_blocking_jobs_hold_name_each_job() {
                 let _ = waiter.await;
             }
         }));
-        assert!(futures::poll!(main.as_mut()).is_pending());
-        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
-        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
-            panic!("main ended while its tasks waited for the jobs' locks");
-        };
-        let text = renumbered(report(&dump, None)).render(&names_label);
+        let text = one_report(&tracker, main.as_mut()).await;
         drop((release_first, release_second));
         main.await;
         let _ = (first_job.await, second_job.await);
@@ -416,12 +398,7 @@ fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
             let _ = job.await;
         };
         let mut main = pin!(tracker.main(main));
-        assert!(futures::poll!(main.as_mut()).is_pending());
-        let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
-        let Taken::Dump(dump) = dumps.dump(main.as_mut()).await else {
-            panic!("main ended while it waited for the lock");
-        };
-        let text = renumbered(report(&dump, None)).render(&names_label);
+        let text = one_report(&tracker, main.as_mut()).await;
         fresh.send(1).await.unwrap();
         main.await;
         text
@@ -1305,6 +1282,26 @@ fn current_thread(paused: bool) -> tokio::runtime::Runtime {
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder.enable_all().start_paused(paused);
     builder.build().unwrap()
+}
+
+/// The report of one dump of `main`, which still waits after a first poll.
+async fn one_report<F: Future>(tracker: &Tracker, mut main: Pin<&mut F>) -> String {
+    assert!(
+        futures::poll!(main.as_mut()).is_pending(),
+        "main ended at once"
+    );
+    let mut dumps = TaskDumps::new(tracker.clone(), runners_own());
+    let Taken::Dump(dump) = dumps.dump(main).await else {
+        panic!("main ended while it was dumped");
+    };
+    renumbered(report(&dump, None)).render(&names_label)
+}
+
+/// `job`, run under this thread's subscriber, which a test sets for its
+/// own thread only: a blocking job's thread has none of its own.
+fn with_this_subscriber<T>(job: impl FnOnce() -> T) -> impl FnOnce() -> T {
+    let subscriber = tracing::dispatcher::get_default(Clone::clone);
+    move || tracing::dispatcher::with_default(&subscriber, job)
 }
 
 /// The program's own code as the runner sees an example's.
