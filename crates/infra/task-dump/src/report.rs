@@ -746,14 +746,9 @@ impl<'a> Locks<'a> {
         let Some(entry) = entries.iter().find(|entry| entry.who == who) else {
             // A blocking job has no entry, and its own waits are no lock
             // waits' the search for a cycle follows.
-            let job = self.records.tasks.get(&match who {
-                Actor::Task(id) => id,
-                Actor::Main | Actor::Elsewhere => u64::MAX,
-            });
-            return Some(match job {
-                Some(job) if job.kind == Spawn::Blocking => Unseen::Job,
-                _ => Unseen::Nowhere,
-            });
+            let job = |id| self.records.tasks.get(&id).map(|task| task.kind);
+            let is_job = matches!(who, Actor::Task(id) if job(id) == Some(Spawn::Blocking));
+            return Some(if is_job { Unseen::Job } else { Unseen::Nowhere });
         };
         if !entry.traced {
             return Some(Unseen::NoFrames);
