@@ -44,6 +44,10 @@ const WRITE_PATIENCE: Duration = Duration::from_secs(2);
 /// before saying it has not.
 const ANSWER_PATIENCE: Duration = Duration::from_secs(2);
 
+/// The names of the threads this file starts, which wake none of your tasks.
+const SIGNAL_THREAD: &str = "dump-signal";
+const WRITER_THREAD: &str = "dump-writer";
+
 /// Runs `main` (your `main`'s body) to its end, and writes a task dump to
 /// `out` (`std::io::stderr()`, say) each time the process gets SIGUSR1
 /// (`kill -USR1 PID`). `main` does not run while a dump is taken.
@@ -66,6 +70,8 @@ pub async fn with_dumps_on_sigusr1<F: Future>(
         module: env!("CARGO_CRATE_NAME"),
     };
     let mut dumps = TaskDumps::new(tracker.clone(), own);
+    // Any other thread may wake a task: the dump can't tell a stall then.
+    dumps.own_threads(&[SIGNAL_THREAD, WRITER_THREAD]);
     if set.is_err() {
         dumps.note("Another `tracing` subscriber was set first: no lock has a holder here.");
     }
@@ -139,7 +145,7 @@ impl Asked {
             noted: false,
         };
         std::thread::Builder::new()
-            .name("dump-signal".to_owned())
+            .name(SIGNAL_THREAD.to_owned())
             .spawn(move || {
                 let mut waiting = waiting;
                 for _ in signals.forever() {
@@ -261,7 +267,7 @@ impl Writer {
         let (dumps, to_write) = mpsc::sync_channel::<String>(2);
         let (finished, done) = mpsc::channel();
         std::thread::Builder::new()
-            .name("dump-writer".to_owned())
+            .name(WRITER_THREAD.to_owned())
             .spawn(move || {
                 for text in to_write {
                     // Nowhere to report a dump that could not be written.

@@ -9,7 +9,7 @@
 //! leave things behind when they are cancelled (a task among them, by
 //! mistake and on purpose), wait for a server that never answers (with and
 //! without a time limit), run for ever on the paused clock, wait for a
-//! plain thread or leave one running when cancelled, print over time, and
+//! plain thread (one that answers soon, one that answers late) or leave one running when cancelled, print over time, and
 //! print in another order on the real clock.
 //! The tests drive it through `tests/integration/support.rs` to exercise
 //! the runner's and xtask's real failure paths.
@@ -45,6 +45,7 @@ mod rwlock_cycle;
 mod stops_a_busy_task;
 mod swaps_on_the_real_clock;
 mod takes_locks_in_order;
+mod waits_for_a_silent_thread;
 mod waits_for_a_thread;
 mod waits_for_an_answer;
 mod yields_all_the_time;
@@ -78,6 +79,7 @@ fn main() -> std::process::ExitCode {
         example!(blocks_a_worker),
         example!(runs_for_ever),
         example!(waits_for_a_thread),
+        example!(waits_for_a_silent_thread),
         example!(leaves_a_thread),
         example!(awaits_a_task),
         example!(detaches_when_cancelled).detaches_when_cancelled(),

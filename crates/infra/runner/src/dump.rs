@@ -42,6 +42,18 @@ impl<'a> Source<'a> {
     }
 }
 
+/// A dumper of the example's tasks that knows the runner's own threads,
+/// which wake none of them.
+pub(crate) fn task_dumps(tracker: Tracker, source: Source<'_>) -> TaskDumps<'_> {
+    let mut dumps = TaskDumps::new(tracker, source.own());
+    dumps.own_threads(&[
+        crate::line_instants::THREAD,
+        crate::watch::WATCHDOG_THREAD,
+        crate::watch::SAYING_THREAD,
+    ]);
+    dumps
+}
+
 /// Folds one backtrace, given outermost frame first, into a [`Wait`].
 pub fn fold(frames: &[Frame], source: Source<'_>) -> Wait {
     task_dump::fold(frames, source.own())

@@ -25,6 +25,9 @@ use rustix::io::Errno;
 use tokio::time::Instant;
 
 use crate::held_up::HeldUp;
+
+/// The name of the thread that copies stdout.
+pub(crate) const THREAD: &str = "line-instants";
 use crate::whole_file::WholeFile;
 
 /// Stdout, captured until [`LineInstants::finish`].
@@ -82,7 +85,7 @@ impl LineInstants {
         // runtime to park. It ends when every writer is gone; if a child
         // process outlives the run with the pipe, it ends with the process.
         std::thread::Builder::new()
-            .name("line-instants".to_owned())
+            .name(THREAD.to_owned())
             .spawn(move || {
                 let mut ready = [PollFd::new(&waiting, PollFlags::IN)];
                 loop {

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use protocol::Clock;
 use protocol::timeline::{self, EndKind, Ended, MAX_ROWS, Micros, Row, RowKind, Timeline};
-use task_dump::{Taken, TaskDumps, Tracker, task_number};
+use task_dump::{Taken, Tracker, task_number};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::sync::Notify;
 use tokio::task::Id;
@@ -499,7 +499,7 @@ impl Recorder {
     /// dump's poll.
     async fn dump_quietly<T>(&self, run: Pin<&mut impl Future<Output = T>>) -> Option<T> {
         self.state().dumping = true;
-        let mut dumps = TaskDumps::new(self.tracker().clone(), self.source().own());
+        let mut dumps = crate::dump::task_dumps(self.tracker().clone(), self.source());
         let taken = dumps.dump(run).await;
         let mut state = self.state();
         state.dumping = false;

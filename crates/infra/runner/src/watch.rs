@@ -34,6 +34,11 @@ use crate::record::{Held, LONG_POLL, Recorder, Running};
 /// How long the watchdog waits for the runtime's thread to notice it was
 /// asked, which it does at its next turn: one that has not by then is
 /// blocked, and is said to be.
+/// The names of the watchdog's thread and of the one it says its last
+/// words on.
+pub(crate) const WATCHDOG_THREAD: &str = "runner-watchdog";
+pub(crate) const SAYING_THREAD: &str = "runner-says";
+
 const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
 /// How long the watchdog then waits for the dump, a hang guard: twice the
 /// dump's own patience ([`task_dump::PATIENCE`]), a beat, and reading the
@@ -144,7 +149,7 @@ impl Watchdog {
         });
         let watching = Arc::clone(&watchdog);
         let started = std::thread::Builder::new()
-            .name("runner-watchdog".to_owned())
+            .name(WATCHDOG_THREAD.to_owned())
             .spawn(move || watching.watch(&answers));
         if let Err(error) = started {
             eprintln!("warning: --timeout is not enforced: {error}");
@@ -263,7 +268,7 @@ impl Watchdog {
     fn say(&self, message: String) -> ! {
         let (said, heard) = mpsc::channel();
         let saying = std::thread::Builder::new()
-            .name("runner-watchdog-says".to_owned())
+            .name(SAYING_THREAD.to_owned())
             .spawn(move || {
                 let mut stderr = std::io::stderr().lock();
                 let _ = writeln!(stderr, "{message}");
@@ -462,7 +467,7 @@ pub(crate) async fn watched<F: Future>(
         .as_ref()
         .map(|w| Box::pin(w.trigger.notified()));
     let mut taker = Taker {
-        dumps: TaskDumps::new(tracker.clone(), recorder.source().own()),
+        dumps: dump::task_dumps(tracker.clone(), recorder.source()),
         recorder,
     };
     loop {

@@ -119,6 +119,10 @@ pub(crate) struct Wakers {
     /// job's) woke one of its tasks since the dumper was made: one that
     /// did may again (`None` where the runtime doesn't say).
     pub(crate) from_outside: Option<u64>,
+    /// Threads alive that are neither the runtime's nor the caller's own
+    /// (`None` where the runtime or the system doesn't say): one that has
+    /// woken no task yet may still.
+    pub(crate) threads: Option<usize>,
 }
 
 /// What taking a dump gave: `main`'s output if it finished meanwhile (it
@@ -150,6 +154,9 @@ pub struct TaskDumps<'a> {
     /// `main`.
     woken_before: u64,
     main_woken_before: u64,
+    /// The names of the caller's threads that wake no task of the
+    /// program's, as the system keeps them (see [`TaskDumps::own_threads`]).
+    own_threads: Vec<String>,
 }
 
 /// The tasks' backtraces, by Tokio id, each outermost frame first.
@@ -186,7 +193,19 @@ impl<'a> TaskDumps<'a> {
             own_sockets,
             woken_before,
             main_woken_before,
+            own_threads: vec![thread_name(BEAT_THREAD)],
         }
+    }
+
+    /// The names of threads of the caller's own that wake no task of the
+    /// program's (a signal's, a writer's). Any other thread that is not the
+    /// runtime's (a `std::thread`, another runtime's, a library's) may wake
+    /// one, so a dump where nothing moved is "stuck" only without one.
+    /// Linux keeps a thread's first 15 bytes as its name: two names alike
+    /// in those are one.
+    pub fn own_threads(&mut self, names: &[&str]) {
+        self.own_threads
+            .extend(names.iter().copied().map(thread_name));
     }
 
     /// A sentence every dump adds.
@@ -290,6 +309,7 @@ impl<'a> TaskDumps<'a> {
             sockets: sockets().map(|open| open.saturating_sub(self.own_sockets)),
             blocking: busy_blocking_threads(),
             from_outside: self.woken_from_outside(),
+            threads: self.threads_outside(),
         };
         Taken::Dump(Dump {
             at: Tracker::now(&records),
@@ -322,13 +342,16 @@ impl Wake for MainWaker {
     }
 }
 
+/// The name of [`real_beat`]'s thread.
+const BEAT_THREAD: &str = "task-dump-beat";
+
 /// A [`BEAT`] of real time, counted by a thread of its own; `None` if no
 /// thread could start.
 fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
     let shared = Arc::new(RealBeat::default());
     let theirs = Arc::clone(&shared);
     let counting = std::thread::Builder::new()
-        .name("task-dump-beat".to_owned())
+        .name(BEAT_THREAD.to_owned())
         .spawn(move || {
             std::thread::sleep(BEAT);
             theirs.up.store(true, Ordering::SeqCst);
@@ -400,6 +423,50 @@ impl TaskDumps<'_> {
             None => (main > 0).then_some(main),
         }
     }
+}
+
+impl TaskDumps<'_> {
+    /// The threads alive that are neither the current runtime's (its
+    /// workers, its blocking pool's, and on the multi-thread runtime the one
+    /// that runs `main`) nor the caller's own, by their names: a
+    /// `std::thread`, another runtime's, a library's. `None` where the
+    /// runtime or the system doesn't say.
+    fn threads_outside(&self) -> Option<usize> {
+        #[cfg(tokio_unstable)]
+        {
+            let handle = tokio::runtime::Handle::try_current().ok()?;
+            let metrics = handle.metrics();
+            let runs_main = match handle.runtime_flavor() {
+                tokio::runtime::RuntimeFlavor::CurrentThread => 0,
+                _ => 1,
+            };
+            let runtimes = metrics.num_workers() + metrics.num_blocking_threads() + runs_main;
+            let mut alive = 0_usize;
+            for thread in std::fs::read_dir("/proc/self/task").ok()? {
+                // A thread that ended since the listing has no name to read.
+                let Ok(name) = std::fs::read_to_string(thread.ok()?.path().join("comm")) else {
+                    continue;
+                };
+                if !self.own_threads.iter().any(|own| own == name.trim_end()) {
+                    alive += 1;
+                }
+            }
+            // A blocking thread that is ending is no longer counted as the
+            // runtime's, but still listed: a thread too many, never too few.
+            Some(alive.saturating_sub(runtimes))
+        }
+        #[cfg(not(tokio_unstable))]
+        None
+    }
+}
+
+/// A thread's name as Linux keeps it: its first 15 bytes.
+fn thread_name(name: &str) -> String {
+    let mut end = name.len().min(15);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_owned()
 }
 
 /// How many times a task of the current runtime was woken from a thread

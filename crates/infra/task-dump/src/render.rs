@@ -271,8 +271,7 @@ impl Report {
             ),
             Verdict::Stalled => format!(
                 "Stuck: nothing moved between two dumps {beat} apart, and nothing is left to wake \
-                 a task (no timer, socket or blocking job); only a thread outside the runtime \
-                 could."
+                 a task: no timer, socket, blocking job or thread outside the runtime."
             ),
             Verdict::NotYielding(tasks) => format!(
                 "Not yielding: {} stayed in one poll through both dumps, {beat} apart, \
@@ -346,6 +345,14 @@ impl Report {
                          (another thread, or around `main`), which the run can't follow",
                         self.name(*who)
                     ),
+                    Quiet::Threads { counted: true } => "threads outside the runtime are \
+                        alive (a `std::thread`, another runtime's, a library's), and one may wake \
+                        a task"
+                        .to_owned(),
+                    Quiet::Threads { counted: false } => "the run can't count the threads \
+                        outside the runtime (a `std::thread`, another runtime's, a library's), \
+                        and one may wake a task"
+                        .to_owned(),
                     Quiet::FromOutside(woken) => format!(
                         "a thread that is not one of the runtime's workers (a `std::thread`, a \
                          blocking job's, or on the multi-thread runtime `main`'s own) spawned or \

@@ -213,6 +213,9 @@ pub enum Quiet {
     /// `who` waits in a leaf that something besides the program's tasks
     /// can end: a socket, a signal, a future that is not Tokio's.
     Leaf { who: Actor, leaf: String },
+    /// Threads outside the runtime are alive, and one may wake a task; or
+    /// the run could not count them (`counted` is false).
+    Threads { counted: bool },
     /// A thread that is not one of the runtime's workers spawned or woke a
     /// task, or woke `main`, this many times in the run: Tokio counts a
     /// task's remote schedules, which on the multi-thread runtime include
@@ -959,7 +962,8 @@ fn doubt(entries: &[Entry], set: &[Actor]) -> Option<Doubt> {
 /// What may still wake a task that the run can't count, if anything: a
 /// thread outside the runtime that has woken a task, a task it has no
 /// frames of, one that waits where a dump can't see, or in a leaf that
-/// something besides the program's tasks can end.
+/// something besides the program's tasks can end; else a thread outside
+/// the runtime that is alive.
 fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
     if !dump.records.heard {
         return Some(Quiet::Unheard);
@@ -1003,7 +1007,12 @@ fn unseen_waker(entries: &[Entry], dump: &Dump) -> Option<Quiet> {
             });
         }
     }
-    None
+    match dump.wakers.threads {
+        Some(0) => None,
+        threads => Some(Quiet::Threads {
+            counted: threads.is_some(),
+        }),
+    }
 }
 
 /// Whether the run follows a wait that ends in `leaf` to its end: a lock

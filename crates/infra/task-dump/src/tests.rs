@@ -90,6 +90,55 @@ fn expect(name: &str, text: &str) {
     assert_eq!(Some(text), found, "{name}: expected.txt says otherwise");
 }
 
+/// As [`expect`], for a report of a run on the real clock: its times are
+/// compared as `_s`, as a busy machine changes them (`0.0s` came out as
+/// `0.001s` beside a build).
+fn expect_on_the_real_clock(name: &str, text: &str) {
+    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
+        overwrite(name, text);
+        return;
+    }
+    let found = EXPECTED.split("== ").find_map(|section| {
+        let (known, expected) = section.split_once('\n')?;
+        (known == name).then(|| without_times(expected))
+    });
+    let text = without_times(text);
+    assert_eq!(Some(text), found, "{name}: expected.txt says otherwise");
+}
+
+/// `text` with each time (`0.25s`) as `_s`.
+fn without_times(text: &str) -> String {
+    let mut masked = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        masked.push_str(&rest[..start]);
+        let number = &rest[start..];
+        let end = number
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(number.len());
+        let (digits, after) = number.split_at(end);
+        let is_a_time = digits.contains('.') && after.starts_with('s');
+        masked.push_str(if is_a_time { "_" } else { digits });
+        rest = after;
+    }
+    masked.push_str(rest);
+    masked
+}
+
+/// Every report in expected.txt is one a test expects: `SNAPSHOTS=overwrite`
+/// adds and replaces reports, so a renamed test leaves its old one behind.
+/// Seen failing with a stale report left in.
+#[test]
+fn every_expected_report_is_a_tests() {
+    let tests = include_str!("tests.rs");
+    for section in EXPECTED.split("== ") {
+        if let Some((name, _)) = section.split_once('\n') {
+            let quoted = format!("\"{name}\"");
+            assert!(tests.contains(&quoted), "no test expects {name}");
+        }
+    }
+}
+
 /// Puts `text` under `== name` in expected.txt, in place of what was there.
 fn overwrite(name: &str, text: &str) {
     use std::sync::Mutex;
@@ -151,8 +200,13 @@ fn locks_taken_in_two_orders_deadlock() {
     expect("locks_taken_in_two_orders_deadlock", &text);
 }
 
+/// Nothing in the runtime is left to wake a task, but a test process runs
+/// threads outside it (the harness's), and one may. The runner's
+/// `oneshot_cycle` fixture, a process with no such thread, is stuck
+/// (tests/cmd/runner/dump-cycles.md), and its `waits_for_a_silent_thread`
+/// can't tell. Seen failing ("Stuck") with the threads not counted.
 #[test]
-fn a_oneshot_cycle_is_stuck_when_nothing_moves() {
+fn a_oneshot_cycle_beside_other_threads_cant_tell() {
     let main = || async {
         let ledger = Arc::new(Mutex::new(0));
         let (approve, approval) = oneshot::channel::<()>();
@@ -170,7 +224,7 @@ fn a_oneshot_cycle_is_stuck_when_nothing_moves() {
         let _ = tokio::join!(book, approver);
     };
     let text = dump_at(main, Duration::from_millis(100), Dumps::Twice);
-    expect("a_oneshot_cycle_is_stuck_when_nothing_moves", &text);
+    expect("a_oneshot_cycle_beside_other_threads_cant_tell", &text);
 }
 
 /// Holds `lock` for a while.
@@ -316,7 +370,7 @@ fn a_blocking_job_waiting_for_its_spawners_lock_cant_tell() {
         main.await;
         text
     });
-    expect(
+    expect_on_the_real_clock(
         "a_blocking_job_waiting_for_its_spawners_lock_cant_tell",
         &text,
     );
@@ -366,7 +420,7 @@ fn locks_blocking_jobs_hold_name_each_job() {
         let _ = (first_job.await, second_job.await);
         text
     });
-    expect("locks_blocking_jobs_hold_name_each_job", &text);
+    expect_on_the_real_clock("locks_blocking_jobs_hold_name_each_job", &text);
 }
 
 /// As above, but the future goes to a blocking job that runs it with
@@ -403,7 +457,7 @@ fn a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock() {
         main.await;
         text
     });
-    expect(
+    expect_on_the_real_clock(
         "a_guard_whose_future_went_to_a_blocking_job_is_no_deadlock",
         &text,
     );
@@ -618,7 +672,7 @@ fn tasks_that_never_yield_are_running_not_stuck() {
     });
     drop(release);
     drop(runtime);
-    expect("tasks_that_never_yield_are_running_not_stuck", &text);
+    expect_on_the_real_clock("tasks_that_never_yield_are_running_not_stuck", &text);
 }
 
 #[cfg(taskdump)]
@@ -838,7 +892,7 @@ fn a_task_a_thread_outside_wakes_is_not_stuck() {
     });
     drop(go);
     thread.join().unwrap();
-    expect("a_task_a_thread_outside_wakes_is_not_stuck", &text);
+    expect_on_the_real_clock("a_task_a_thread_outside_wakes_is_not_stuck", &text);
 }
 
 /// A function of the program that joins a lock it already holds: a `join!`
@@ -1483,7 +1537,7 @@ fn main_woken_by_a_thread_outside_is_not_stuck() {
     });
     drop(go);
     thread.join().unwrap();
-    expect("main_woken_by_a_thread_outside_is_not_stuck", &text);
+    expect_on_the_real_clock("main_woken_by_a_thread_outside_is_not_stuck", &text);
 }
 
 /// Tasks deadlocked on each other stay so when `main` ends between the two
