@@ -753,12 +753,7 @@ impl<'a> Locks<'a> {
             let is_job = matches!(who, Actor::Task(id) if job(id) == Some(Spawn::Blocking));
             return Some(if is_job { Unseen::Job } else { Unseen::Nowhere });
         };
-        if !entry.traced {
-            return Some(Unseen::NoFrames);
-        }
-        if entry.waits.is_empty() {
-            return Some(Unseen::Nowhere);
-        }
+        // What the tracker saw it wait for comes first: without frames, too.
         for (id, op) in self.waiting(who) {
             let Some(resource) = self.records.resources.get(&op.resource) else {
                 continue;
@@ -772,6 +767,12 @@ impl<'a> Locks<'a> {
                     }
                 }
             }
+        }
+        if !entry.traced {
+            return Some(Unseen::NoFrames);
+        }
+        if entry.waits.is_empty() {
+            return Some(Unseen::Nowhere);
         }
         let leaves = entry.waits.iter().map(|wait| wait.leaf.as_str());
         let mut unseen = leaves.filter(|leaf| !followed(leaf, &entry.waits));

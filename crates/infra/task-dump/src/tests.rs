@@ -6,7 +6,7 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::{Mutex, Semaphore, oneshot};
 use tokio::time::sleep;
 
 use super::*;
@@ -673,6 +673,49 @@ fn tasks_that_never_yield_are_running_not_stuck() {
     drop(release);
     drop(runtime);
     expect_on_the_real_clock("tasks_that_never_yield_are_running_not_stuck", &text);
+}
+
+/// A holder the dump has no frames of (the multi-thread runtime), which the
+/// tracker saw wait for a permit: that wait is the reason the run can't
+/// tell, not the missing frames. Seen failing ("the dump took no frames of
+/// it").
+#[test]
+fn a_holder_without_frames_that_waits_for_a_permit_cant_tell_for_the_permit() {
+    let tracker = Tracker::default();
+    let dispatch = tracing::Dispatch::new(tracker.subscriber());
+    let _default = tracing::dispatcher::set_default(&dispatch);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
+        .build()
+        .unwrap();
+    let text = runtime.block_on(async {
+        let (log, pool) = (Arc::new(Mutex::new(0)), Arc::new(Semaphore::new(0)));
+        let (holding, held) = oneshot::channel();
+        let flush = tokio::spawn({
+            let (log, pool) = (Arc::clone(&log), Arc::clone(&pool));
+            async move {
+                let _lines = log.lock().await;
+                let mut permit = pin!(pool.acquire());
+                assert!(futures::poll!(permit.as_mut()).is_pending());
+                let _ = holding.send(());
+                let _permit = permit.await;
+            }
+        });
+        held.await.unwrap();
+        let mut main = pin!(tracker.main(async move {
+            *log.lock().await += 1;
+        }));
+        let text = one_report(&tracker, main.as_mut()).await;
+        flush.abort();
+        text
+    });
+    let verdict = text.lines().find(|line| line.starts_with("Can't tell"));
+    assert!(
+        verdict.is_some_and(|verdict| verdict.contains("waits for a permit of the Semaphore")),
+        "{text}"
+    );
 }
 
 #[cfg(taskdump)]
