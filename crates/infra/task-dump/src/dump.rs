@@ -156,7 +156,7 @@ pub struct TaskDumps<'a> {
     main_woken_before: u64,
     /// The names of the caller's threads that wake no task of the
     /// program's, as the system keeps them (see [`TaskDumps::own_threads`]).
-    own_threads: Vec<String>,
+    own_threads: Vec<Vec<u8>>,
 }
 
 /// The tasks' backtraces, by Tokio id, each outermost frame first.
@@ -350,9 +350,11 @@ const BEAT_THREAD: &str = "task-dump-beat";
 fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
     let shared = Arc::new(RealBeat::default());
     let theirs = Arc::clone(&shared);
+    let (named, is_named) = std::sync::mpsc::channel::<()>();
     let counting = std::thread::Builder::new()
         .name(BEAT_THREAD.to_owned())
         .spawn(move || {
+            let _ = named.send(());
             std::thread::sleep(BEAT);
             theirs.up.store(true, Ordering::SeqCst);
             let waker = theirs
@@ -365,6 +367,10 @@ fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
             }
         });
     counting.ok()?;
+    // A new thread has its spawner's name until it names itself, before it
+    // runs what it was given: a dump in between would count it as a thread
+    // outside the runtime.
+    let _ = is_named.recv();
     Some(Box::pin(std::future::poll_fn(move |cx| {
         // Stored before the flag is read: a wake can't fall in between.
         *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
@@ -443,11 +449,16 @@ impl TaskDumps<'_> {
             let runtimes = metrics.num_workers() + metrics.num_blocking_threads() + runs_main;
             let mut alive = 0_usize;
             for thread in std::fs::read_dir("/proc/self/task").ok()? {
-                // A thread that ended since the listing has no name to read.
-                let Ok(name) = std::fs::read_to_string(thread.ok()?.path().join("comm")) else {
-                    continue;
+                let thread = thread.ok()?.path();
+                let name = match std::fs::read(thread.join("comm")) {
+                    Ok(name) => name,
+                    // It ended since the listing.
+                    Err(_) if !thread.exists() => continue,
+                    // Alive, and may be anyone's.
+                    Err(_) => Vec::new(),
                 };
-                if !self.own_threads.iter().any(|own| own == name.trim_end()) {
+                let name = name.strip_suffix(b"\n").unwrap_or(&name);
+                if !self.own_threads.iter().any(|own| own == name) {
                     alive += 1;
                 }
             }
@@ -460,13 +471,10 @@ impl TaskDumps<'_> {
     }
 }
 
-/// A thread's name as Linux keeps it: its first 15 bytes.
-fn thread_name(name: &str) -> String {
-    let mut end = name.len().min(15);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    name[..end].to_owned()
+/// A thread's name as Linux keeps it: its first 15 bytes, even where they
+/// cut a character in two.
+pub(crate) fn thread_name(name: &str) -> Vec<u8> {
+    name.as_bytes()[..name.len().min(15)].to_vec()
 }
 
 /// How many times a task of the current runtime was woken from a thread

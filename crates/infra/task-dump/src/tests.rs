@@ -90,6 +90,24 @@ fn expect(name: &str, text: &str) {
     assert_eq!(Some(text), found, "{name}: expected.txt says otherwise");
 }
 
+/// Linux keeps a thread's first 15 bytes as its name, a character cut in
+/// two or not, and the dumper compares its own threads' names so. Seen
+/// failing with the name cut at a character's boundary.
+#[test]
+fn a_threads_name_is_its_first_15_bytes() {
+    let name = "a-late-answer-秒";
+    let kept = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(|| std::fs::read("/proc/thread-self/comm").unwrap())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(
+        kept.strip_suffix(b"\n"),
+        Some(&crate::dump::thread_name(name)[..])
+    );
+}
+
 /// As [`expect`], for a report of a run on the real clock: its times are
 /// compared as `_s`, as a busy machine changes them (`0.0s` came out as
 /// `0.001s` beside a build).
