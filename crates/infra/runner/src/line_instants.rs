@@ -25,10 +25,10 @@ use rustix::io::Errno;
 use tokio::time::Instant;
 
 use crate::held_up::HeldUp;
+use crate::whole_file::WholeFile;
 
 /// The name of the thread that copies stdout.
 pub(crate) const THREAD: &str = "line-instants";
-use crate::whole_file::WholeFile;
 
 /// Stdout, captured until [`LineInstants::finish`].
 pub(crate) struct LineInstants {

@@ -31,14 +31,14 @@ use crate::lock;
 use crate::own_time::{Reading, Thread};
 use crate::record::{Held, LONG_POLL, Recorder, Running};
 
-/// How long the watchdog waits for the runtime's thread to notice it was
-/// asked, which it does at its next turn: one that has not by then is
-/// blocked, and is said to be.
 /// The names of the watchdog's thread and of the one it says its last
 /// words on.
 pub(crate) const WATCHDOG_THREAD: &str = "runner-watchdog";
 pub(crate) const SAYING_THREAD: &str = "runner-says";
 
+/// How long the watchdog waits for the runtime's thread to notice it was
+/// asked, which it does at its next turn: one that has not by then is
+/// blocked, and is said to be.
 const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
 /// How long the watchdog then waits for the dump, a hang guard: twice the
 /// dump's own patience ([`task_dump::PATIENCE`]), a beat, and reading the

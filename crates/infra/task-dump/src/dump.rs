@@ -446,7 +446,8 @@ impl TaskDumps<'_> {
                 tokio::runtime::RuntimeFlavor::CurrentThread => 0,
                 _ => 1,
             };
-            let runtimes = metrics.num_workers() + metrics.num_blocking_threads() + runs_main;
+            let runtimes = || metrics.num_workers() + metrics.num_blocking_threads() + runs_main;
+            let before = runtimes();
             let mut alive = 0_usize;
             for thread in std::fs::read_dir("/proc/self/task").ok()? {
                 let thread = thread.ok()?.path();
@@ -462,9 +463,11 @@ impl TaskDumps<'_> {
                     alive += 1;
                 }
             }
-            // A blocking thread that is ending is no longer counted as the
-            // runtime's, but still listed: a thread too many, never too few.
-            Some(alive.saturating_sub(runtimes))
+            // A blocking thread stops being counted before it ends, and is
+            // listed until it has: with the smaller of the runtime's counts
+            // on either side of the listing, one that ends meanwhile is a
+            // thread too many, never too few.
+            Some(alive.saturating_sub(before.min(runtimes())))
         }
         #[cfg(not(tokio_unstable))]
         None

@@ -12,7 +12,8 @@
 //! to the `.await` it waits at, what it waits in, the locks it holds and
 //! waits for, and a verdict only where the run proves one: a deadlock for a
 //! cycle of tasks that wait only for locks one of them holds, a stall when
-//! nothing moved between two dumps and nothing is left to wake a task, and
+//! nothing moved between two dumps and no timer, socket, blocking job or
+//! thread outside the runtime is left to wake a task, and
 //! "can't tell" where a wait the dump can't see through may end it.
 //!
 //! The runner's `--dump-at` and `--timeout` use it, and so does the recipe

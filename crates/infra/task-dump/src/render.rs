@@ -270,8 +270,8 @@ impl Report {
                  was moving."
             ),
             Verdict::Stalled => format!(
-                "Stuck: nothing moved between two dumps {beat} apart, and nothing is left to wake \
-                 a task: no timer, socket, blocking job or thread outside the runtime."
+                "Stuck: nothing moved between two dumps {beat} apart, and no timer, socket, \
+                 blocking job or thread outside the runtime is left to wake a task."
             ),
             Verdict::NotYielding(tasks) => format!(
                 "Not yielding: {} stayed in one poll through both dumps, {beat} apart, \

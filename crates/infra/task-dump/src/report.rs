@@ -142,7 +142,8 @@ pub enum Verdict {
     /// `main` ended before a second dump: whatever the first showed, the
     /// program was moving.
     Ended,
-    /// Nothing moved between two dumps and nothing is left to wake a task.
+    /// Nothing moved between two dumps, and no timer, socket, blocking job
+    /// or thread outside the runtime is left to wake a task.
     Stalled,
     /// No lock cycle, and these tasks were in one poll through both dumps:
     /// each computes, or blocks in a call that does not await.
