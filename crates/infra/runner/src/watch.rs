@@ -33,7 +33,7 @@ use crate::record::{Held, LONG_POLL, Recorder, Running};
 
 /// The names of the watchdog's thread and of the one it says its last
 /// words on.
-pub(crate) const WATCHDOG_THREAD: &str = "runner-watchdog";
+pub(crate) const WATCHDOG_THREAD: &str = "runner-watch";
 pub(crate) const SAYING_THREAD: &str = "runner-says";
 
 /// How long the watchdog waits for the runtime's thread to notice it was

@@ -369,8 +369,9 @@ fn real_beat() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
     counting.ok()?;
     // A new thread has its spawner's name until it names itself, before it
     // runs what it was given: a dump in between would count it as a thread
-    // outside the runtime.
-    let _ = is_named.recv();
+    // outside the runtime. Not for ever: a machine that holds it longer
+    // makes that dump's verdict "can't tell", never "stuck".
+    let _ = is_named.recv_timeout(Duration::from_secs(1));
     Some(Box::pin(std::future::poll_fn(move |cx| {
         // Stored before the flag is read: a wake can't fall in between.
         *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
@@ -432,46 +433,52 @@ impl TaskDumps<'_> {
 }
 
 impl TaskDumps<'_> {
-    /// The threads alive that are neither the current runtime's (its
-    /// workers, its blocking pool's, and on the multi-thread runtime the one
-    /// that runs `main`) nor the caller's own, by their names: a
-    /// `std::thread`, another runtime's, a library's. `None` where the
-    /// runtime or the system doesn't say.
+    /// The threads alive that are neither the current runtime's nor the
+    /// caller's own: a `std::thread`, another runtime's, a library's.
+    /// `None` where the runtime or the system doesn't say.
     fn threads_outside(&self) -> Option<usize> {
         #[cfg(tokio_unstable)]
         {
             let handle = tokio::runtime::Handle::try_current().ok()?;
             let metrics = handle.metrics();
+            // A dump is taken in `main`'s poll: on the multi-thread runtime
+            // that is a thread in `block_on`, none of the workers.
             let runs_main = match handle.runtime_flavor() {
                 tokio::runtime::RuntimeFlavor::CurrentThread => 0,
                 _ => 1,
             };
             let runtimes = || metrics.num_workers() + metrics.num_blocking_threads() + runs_main;
             let before = runtimes();
-            let mut alive = 0_usize;
+            let mut names = Vec::new();
             for thread in std::fs::read_dir("/proc/self/task").ok()? {
                 let thread = thread.ok()?.path();
-                let name = match std::fs::read(thread.join("comm")) {
-                    Ok(name) => name,
+                match std::fs::read(thread.join("comm")) {
+                    Ok(mut name) => {
+                        name.pop_if(|last| *last == b'\n');
+                        names.push(name);
+                    }
                     // It ended since the listing.
-                    Err(_) if !thread.exists() => continue,
+                    Err(_) if !thread.exists() => {}
                     // Alive, and may be anyone's.
-                    Err(_) => Vec::new(),
-                };
-                let name = name.strip_suffix(b"\n").unwrap_or(&name);
-                if !self.own_threads.iter().any(|own| own == name) {
-                    alive += 1;
+                    Err(_) => names.push(Vec::new()),
                 }
             }
-            // A blocking thread stops being counted before it ends, and is
-            // listed until it has: with the smaller of the runtime's counts
-            // on either side of the listing, one that ends meanwhile is a
-            // thread too many, never too few.
-            Some(alive.saturating_sub(before.min(runtimes())))
+            Some(outside(&names, &self.own_threads, [before, runtimes()]))
         }
         #[cfg(not(tokio_unstable))]
         None
     }
+}
+
+/// How many of the threads `listed` by name are neither `own` nor the
+/// runtime's, which it counted on either side of the listing. A blocking
+/// thread stops being counted before it ends, and is listed until it has:
+/// with the smaller count, one that ends meanwhile is a thread too many,
+/// never too few.
+pub(crate) fn outside(listed: &[Vec<u8>], own: &[Vec<u8>], runtimes: [usize; 2]) -> usize {
+    let alive = listed.iter().filter(|name| !own.contains(name)).count();
+    let [before, after] = runtimes;
+    alive.saturating_sub(before.min(after))
 }
 
 /// A thread's name as Linux keeps it: its first 15 bytes, even where they

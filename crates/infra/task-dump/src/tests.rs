@@ -90,6 +90,26 @@ fn expect(name: &str, text: &str) {
     assert_eq!(Some(text), found, "{name}: expected.txt says otherwise");
 }
 
+/// Threads outside the runtime: those listed, less the dumper's own (by
+/// their names' bytes) and the runtime's, counted on either side of the
+/// listing. Seen failing with the count from before the listing only.
+#[test]
+fn threads_outside_are_those_listed_less_the_own_and_the_runtimes() {
+    use crate::dump::{outside, thread_name};
+    let own = [thread_name("task-dump-beat")];
+    let listed = |names: &[&[u8]]| names.iter().map(|name| name.to_vec()).collect::<Vec<_>>();
+    // `main`'s thread, the beat's, and one of the program's whose name
+    // Linux cut inside a character.
+    let threads = listed(&[b"main", b"task-dump-beat", b"a-late-answer-\xe7"]);
+    assert_eq!(outside(&threads, &own, [1, 1]), 1);
+    assert_eq!(outside(&threads[..2], &own, [1, 1]), 0);
+    // A blocking thread ended during the listing: counted on one side
+    // only, and not listed.
+    let threads = listed(&[b"main", b"a-late-answer-\xe7"]);
+    assert_eq!(outside(&threads, &own, [2, 1]), 1);
+    assert_eq!(outside(&threads, &own, [1, 2]), 1);
+}
+
 /// Linux keeps a thread's first 15 bytes as its name, a character cut in
 /// two or not, and the dumper compares its own threads' names so. Seen
 /// failing with the name cut at a character's boundary.
