@@ -475,6 +475,7 @@ impl TaskDumps<'_> {
 /// thread stops being counted before it ends, and is listed until it has:
 /// with the smaller count, one that ends meanwhile is a thread too many,
 /// never too few.
+#[cfg(any(tokio_unstable, test))]
 pub(crate) fn outside(listed: &[Vec<u8>], own: &[Vec<u8>], runtimes: [usize; 2]) -> usize {
     let alive = listed.iter().filter(|name| !own.contains(name)).count();
     let [before, after] = runtimes;
