@@ -3,14 +3,15 @@ asyncio's run_in_executor, both awaited while a heartbeat on the loop keeps
 time."""
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from bridge import count_primes, count_primes_blocking, most_at_once
+from bridge import count_primes, count_primes_blocking, most_at_once, open_gate, shut_gate
 
-# Long enough that the heartbeat ticks many times while the work runs, even
-# on a busy machine.
 LIMIT = 150_000
+# The ticks the heartbeat counts before it lets held work start.
+TICKS = 3
 
 
 def count_primes_py(limit: int) -> int:
@@ -25,12 +26,23 @@ def count_primes_py(limit: int) -> int:
     return count
 
 
-async def with_heartbeat(work: Callable[[], Awaitable[int]]) -> tuple[int, float, int]:
+def after(gate: threading.Event, limit: int) -> int:
+    """count_primes_py, once gate is open (10 s at most)."""
+    gate.wait(10)
+    return count_primes_py(limit)
+
+
+async def with_heartbeat(
+    work: Callable[[], Awaitable[int]], opens: Callable[[], None] | None = None
+) -> tuple[int, float, int]:
     """Runs work while a heartbeat ticks every 10 ms on the event loop: the
     result, the longest the loop went without a tick, and how many ticks
-    there were while work ran."""
+    there were while work ran. The heartbeat calls opens, which lets held
+    work start, once it has ticked TICKS times meanwhile: a free loop does,
+    however busy the machine is."""
     pauses = []
     done = False
+    ticks_before: int | None = None
 
     async def heartbeat() -> None:
         last = time.perf_counter()
@@ -39,6 +51,8 @@ async def with_heartbeat(work: Callable[[], Awaitable[int]]) -> tuple[int, float
             now = time.perf_counter()
             pauses.append(now - last)
             last = now
+            if opens and ticks_before is not None and len(pauses) - ticks_before == TICKS:
+                opens()
 
     beating = asyncio.create_task(heartbeat())
     await asyncio.sleep(0.05)
@@ -52,22 +66,22 @@ async def with_heartbeat(work: Callable[[], Awaitable[int]]) -> tuple[int, float
 
 def running(pause: float, ticks: int) -> str:
     """Whether the loop kept running: whether it ticked while the work ran,
-    more than the tick or two that even work holding the GIL can leave it as
-    the work starts and ends. A busy machine stretches the pauses, but a
-    free loop still ticks."""
-    verdict = "kept running" if ticks > 2 else "held up"
+    as often as held work waits for."""
+    verdict = "kept running" if ticks >= TICKS else "held up"
     return f"the event loop {verdict} (its longest pause: {pause:.1f}s)"
 
 
 async def main() -> None:
     event_loop = asyncio.get_running_loop()
 
+    gate = threading.Event()
     result, pause, ticks = await with_heartbeat(
-        lambda: event_loop.run_in_executor(None, count_primes_py, LIMIT)
+        lambda: event_loop.run_in_executor(None, after, gate, LIMIT), gate.set
     )
     print(f"python, run_in_executor: {result} primes; {running(pause, ticks)}")
 
-    result, pause, ticks = await with_heartbeat(lambda: count_primes(LIMIT))
+    shut_gate()
+    result, pause, ticks = await with_heartbeat(lambda: count_primes(LIMIT), open_gate)
     print(f"rust, spawn_blocking: {result} primes; {running(pause, ticks)}")
 
     async def on_the_loop() -> int:

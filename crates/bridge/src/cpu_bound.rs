@@ -13,8 +13,9 @@
 //! lesson prints how long the loop was held up and how many jobs computed at
 //! once, not how long each took, which depends on how busy the machine is.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -27,10 +28,13 @@ fn count_primes(py: Python<'_>, limit: u64) -> PyResult<Bound<'_, PyAny>> {
     let stopped = Arc::clone(&stop.0);
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         let _stop = stop;
-        tokio::task::spawn_blocking(move || noting_overlap(|| primes_below(limit, &stopped)))
-            .await
-            .map_err(|error| PyRuntimeError::new_err(error.to_string()))?
-            .ok_or_else(|| PyRuntimeError::new_err("stopped"))
+        tokio::task::spawn_blocking(move || {
+            through_the_gate();
+            noting_overlap(|| primes_below(limit, &stopped))
+        })
+        .await
+        .map_err(|error| PyRuntimeError::new_err(error.to_string()))?
+        .ok_or_else(|| PyRuntimeError::new_err("stopped"))
     })
 }
 
@@ -79,6 +83,33 @@ fn noting_overlap<T>(count: impl FnOnce() -> T) -> T {
     counted
 }
 
+// And a gate that holds `count_primes`'s jobs until the loop shows that it
+// runs meanwhile: the lesson's heartbeat opens it after a few ticks, so the
+// ticks can't depend on how soon a busy machine ends the job.
+static HELD: Mutex<bool> = Mutex::new(false);
+static OPENED: Condvar = Condvar::new();
+
+/// How long a job waits at a shut gate: only a loop that does not run
+/// leaves it shut so long.
+const GATE_PATIENCE: Duration = Duration::from_secs(10);
+
+fn through_the_gate() {
+    let held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    let _ = OPENED.wait_timeout_while(held, GATE_PATIENCE, |held| *held);
+}
+
+/// Shuts the gate: the next `count_primes` jobs wait for `open_gate`.
+#[pyfunction]
+fn shut_gate() {
+    *HELD.lock().unwrap_or_else(PoisonError::into_inner) = true;
+}
+
+#[pyfunction]
+fn open_gate() {
+    *HELD.lock().unwrap_or_else(PoisonError::into_inner) = false;
+    OPENED.notify_all();
+}
+
 /// The most counts that computed at once since the last call.
 #[pyfunction]
 fn most_at_once() -> usize {
@@ -87,6 +118,8 @@ fn most_at_once() -> usize {
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(most_at_once, module)?)?;
+    module.add_function(wrap_pyfunction!(shut_gate, module)?)?;
+    module.add_function(wrap_pyfunction!(open_gate, module)?)?;
     module.add_function(wrap_pyfunction!(count_primes, module)?)?;
     module.add_function(wrap_pyfunction!(count_primes_blocking, module)?)
 }
