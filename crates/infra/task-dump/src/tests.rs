@@ -673,14 +673,7 @@ fn the_dumps_own_frames_are_not_the_programs() {
 #[test]
 fn tasks_that_never_yield_are_running_not_stuck() {
     let tracker = Tracker::default();
-    let dispatch = tracing::Dispatch::new(tracker.subscriber());
-    let _default = tracing::dispatcher::set_default(&dispatch);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
-        .build()
-        .unwrap();
+    let (_default, runtime) = multi_thread(&tracker);
     let (started, has_started) = std::sync::mpsc::channel::<()>();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let released = Arc::new(std::sync::Mutex::new(released));
@@ -720,14 +713,7 @@ fn tasks_that_never_yield_are_running_not_stuck() {
 #[test]
 fn a_holder_without_frames_that_waits_for_a_permit_cant_tell_for_the_permit() {
     let tracker = Tracker::default();
-    let dispatch = tracing::Dispatch::new(tracker.subscriber());
-    let _default = tracing::dispatcher::set_default(&dispatch);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
-        .build()
-        .unwrap();
+    let (_default, runtime) = multi_thread(&tracker);
     let text = runtime.block_on(async {
         let (log, pool) = (Arc::new(Mutex::new(0)), Arc::new(Semaphore::new(0)));
         let (holding, held) = oneshot::channel();
@@ -760,14 +746,7 @@ fn a_holder_without_frames_that_waits_for_a_permit_cant_tell_for_the_permit() {
 #[test]
 fn a_multi_thread_dump_waits_for_no_worker_and_proves_no_cycle_without_frames() {
     let tracker = Tracker::default();
-    let dispatch = tracing::Dispatch::new(tracker.subscriber());
-    let _default = tracing::dispatcher::set_default(&dispatch);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
-        .build()
-        .unwrap();
+    let (_default, runtime) = multi_thread(&tracker);
     let own = runners_own();
     let (release, released) = std::sync::mpsc::channel::<()>();
     let (text, task, spawned) = runtime.block_on(async {
@@ -1304,14 +1283,7 @@ fn a_multi_thread_dump_leaves_main_to_hear_what_it_waits_for() {
     // the test beside it once missed its task's spawn (not reproduced in
     // 260 runs since).
     let tracker = Tracker::default();
-    let dispatch = tracing::Dispatch::new(tracker.subscriber());
-    let _default = tracing::dispatcher::set_default(&dispatch);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
-        .build()
-        .unwrap();
+    let (_default, runtime) = multi_thread(&tracker);
     let own = runners_own();
     let heard = runtime.block_on(async {
         let (finish, finished) = oneshot::channel::<()>();
@@ -1417,6 +1389,21 @@ fn current_thread(paused: bool) -> tokio::runtime::Runtime {
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder.enable_all().start_paused(paused);
     builder.build().unwrap()
+}
+
+/// A multi-thread runtime of two workers, with `tracker` the default
+/// subscriber of each and of this thread while the guard lives (declared
+/// first, it outlives the runtime).
+fn multi_thread(tracker: &Tracker) -> (tracing::dispatcher::DefaultGuard, tokio::runtime::Runtime) {
+    let dispatch = tracing::Dispatch::new(tracker.subscriber());
+    let default = tracing::dispatcher::set_default(&dispatch);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .on_thread_start(move || std::mem::forget(tracing::dispatcher::set_default(&dispatch)))
+        .build()
+        .unwrap();
+    (default, runtime)
 }
 
 /// The report of one dump of `main`, which still waits after a first poll.
