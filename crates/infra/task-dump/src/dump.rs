@@ -430,9 +430,7 @@ impl TaskDumps<'_> {
             None => (main > 0).then_some(main),
         }
     }
-}
 
-impl TaskDumps<'_> {
     /// The threads alive that are neither the current runtime's nor the
     /// caller's own: a `std::thread`, another runtime's, a library's.
     /// `None` where the runtime or the system doesn't say.
