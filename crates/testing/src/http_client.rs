@@ -5,9 +5,11 @@
 //! `fetch`, the client under test, gives each attempt a deadline and tries
 //! again what may differ next time (a missed deadline, a failed connection,
 //! a 5xx, 408 or 429), after a pause that doubles or that `Retry-After`
-//! asks, `ATTEMPTS` times; the rest comes back at once. No jitter: one
-//! client needs none, many failing together would. The tests each mount
-//! answers on a `MockServer` and count the requests (`expect`), as
+//! asks, `ATTEMPTS` times; the rest comes back at once. No jitter, and no
+//! budget shared across calls (tower's `retry::budget`): one client needs
+//! neither, but many clients failing together would retry in step, and a
+//! failing server would see each call up to `ATTEMPTS` times. The tests each
+//! mount answers on a `MockServer` and count the requests (`expect`), as
 //! `aiohttp.test_utils.TestServer` or `aioresponses` would.
 //!
 //! They run on the real clock: wiremock serves from a runtime of its own,
