@@ -30,8 +30,9 @@ class Gcra:
 async def until_ready(limiter, queue):
     # Waiters take turns in arrival order, so the first to wait goes first.
     # Holding the lock across the sleep is safe in asyncio, whose loop runs
-    # every task; a Rust future can be held unpolled, so there one task owns
-    # the limiter and the callers wait in its line.
+    # every task; a Rust future can be held unpolled, holding up everyone
+    # behind it, so there each caller checks and sleeps on its own, in no set
+    # order.
     async with queue:
         while (wait := limiter.check()) is not None:
             await asyncio.sleep(wait)
