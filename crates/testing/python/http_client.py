@@ -3,7 +3,8 @@
 answers, and the tests check what an aiohttp client with a deadline,
 retries and status handling makes of each. aioresponses, which patches the
 client instead of serving, is the other common way. The tests run on the
-real clock, as the Rust ones do; main() runs the same client against the
+real clock, as the Rust ones do, but for the last, which shows why on
+looptime's (pip install looptime); main() runs the same client against the
 httpbin named on the command line.
 
 The asyncio twin of crates/testing/src/http_client.rs.
@@ -12,10 +13,12 @@ The asyncio twin of crates/testing/src/http_client.rs.
 import asyncio
 import json
 import sys
+import threading
 import time
 import unittest
 
 import aiohttp
+import looptime
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -43,9 +46,10 @@ async def attempt(session, url, deadline):
     # or closed connection, a missed deadline) may not next time. What
     # can't change is the caller's (a bad URL, a redirect loop): aiohttp's
     # own error, at once. The deadline covers the whole exchange, the body
-    # too.
+    # too; asyncio's, as aiohttp's ClientTimeout rounds one of 5 s or more
+    # up to a whole second of the loop's clock.
     try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=deadline)) as response:
+        async with asyncio.timeout(deadline), session.get(url) as response:
             status = f"{response.status} {response.reason}"
             if response.status >= 500 or response.status in (408, 429):
                 error = FetchError(f"the server answered {status}, {ATTEMPTS} times", status)
@@ -248,6 +252,54 @@ class FetchTests(unittest.IsolatedAsyncioTestCase):
             self.assertLessEqual(self.asked, ATTEMPTS)
             self.assertGreaterEqual(time.monotonic() - started, deadline * ATTEMPTS + FIRST_PAUSE * 3)
 
+
+class PausedClockTests(unittest.TestCase):
+    def test_on_the_paused_clock_the_deadline_fires_before_the_answer(self):
+        """Why the tests above run on the real clock: on looptime's loop,
+        whose clock jumps to the next timer when nothing is ready, a socket
+        it waits for included, an answer half a minute of real time away
+        misses a deadline of a minute, three times over, and the clock moves
+        exactly as far as the client's own timers: its deadlines and pauses.
+        The server runs on a loop of its own, as wiremock's runs on a
+        runtime of its own: on the test's loop, its delay would be a timer
+        that the clock jumps to as well."""
+        url = self.serve_elsewhere(delay=30)
+
+        async def fetch_within_a_minute():
+            async with aiohttp.ClientSession() as session:
+                return await fetch(session, url, 60)
+
+        loop = looptime.new_event_loop()
+        self.addCleanup(loop.close)
+        started = loop.time()
+        with self.assertRaisesRegex(FetchError, "no answer within"):
+            loop.run_until_complete(fetch_within_a_minute())
+        self.assertEqual(loop.time() - started, 60 * ATTEMPTS + FIRST_PAUSE * 3)
+
+    def serve_elsewhere(self, delay):
+        """The URL of a GET /price answered after delay seconds of the real
+        clock, by a server on a thread and an event loop of its own."""
+
+        async def late(request):
+            await asyncio.sleep(delay)
+            return web.Response(text="42")
+
+        app = web.Application()
+        app.router.add_get("/price", late)
+        server = TestServer(app)
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever)
+        thread.start()
+
+        def stop():
+            asyncio.run_coroutine_threadsafe(server.close(), loop).result()
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+
+        self.addCleanup(stop)
+        asyncio.run_coroutine_threadsafe(server.start_server(), loop).result()
+        return str(server.make_url("/price"))
 
 asyncio.run(main())
 outcome = unittest.main(argv=[sys.argv[0]], exit=False, verbosity=0).result
