@@ -85,10 +85,17 @@ struct Taken<'a>(&'a RateLimiter);
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
         let RateLimiter { tokens, burst, .. } = self.0;
-        if let Some(over) = tokens.available_permits().checked_sub(*burst) {
-            tokens.forget_permits(over);
-        }
+        no_more_than_full(tokens, *burst);
         self.0.taken.notify_one();
+    }
+}
+
+/// Forgets the tokens past a full bucket. Both sides that add to the
+/// semaphore call it after they add, a caller's token given back and the
+/// task's earnings, so whichever adds last also trims.
+fn no_more_than_full(tokens: &Semaphore, burst: usize) {
+    if let Some(over) = tokens.available_permits().checked_sub(burst) {
+        tokens.forget_permits(over);
     }
 }
 
@@ -113,15 +120,28 @@ async fn earn_tokens(bucket: ClosedWhenDropped, taken: Arc<Notify>, burst: usize
             return std::future::pending().await;
         };
         sleep_until(due).await;
-        // A token this task was too late for is not made up: on a runtime
-        // that busy the bucket earns less, never more.
+        // Every token earned since, not only the one due: Tokio's timer
+        // counts whole milliseconds, so above a thousand a second, or on a
+        // runtime too busy to wake this task on time, one wake-up is owed
+        // several. Up to the room left: a caller dropped with a token it was
+        // given may have given it back meanwhile.
         let now = Instant::now();
-        earned = if now.saturating_duration_since(due) < every {
-            due
-        } else {
-            now
-        };
-        tokens.add_permits(1);
+        let owed = (now - earned).as_nanos() / every.as_nanos();
+        let room = burst.saturating_sub(tokens.available_permits());
+        match usize::try_from(owed) {
+            Ok(owed) if owed < room => {
+                // The part of an interval past the last token counts
+                // towards the next.
+                earned += Duration::from_nanos_u128(every.as_nanos() * owed as u128);
+                tokens.add_permits(owed);
+            }
+            // A full bucket earns nothing more until a token is taken.
+            _ => {
+                earned = now;
+                tokens.add_permits(room);
+            }
+        }
+        no_more_than_full(tokens, burst);
     }
 }
 
@@ -351,6 +371,45 @@ mod tests {
         assert_eq!(calls, 1, "a full bucket is one token");
     }
 
+    /// Given back while the task sleeps for the next token, it fills the
+    /// room that token was due for: at 2 s the task finds the bucket full
+    /// and adds none, so a burst then finds one token, not two.
+    #[tokio::test(start_paused = true)]
+    async fn a_token_given_back_before_the_next_is_earned_takes_its_place() {
+        let limiter = RateLimiter::new(NonZeroU32::MIN, SECOND);
+        limiter.acquire().await.unwrap();
+        let mut held = Box::pin(limiter.acquire());
+        assert!(poll!(held.as_mut()).is_pending());
+        sleep(SECOND + SECOND / 4).await;
+        // `held` was given the token of 1 s; the next is due at 2 s.
+        drop(held);
+        sleep(SECOND + SECOND / 4).await;
+        let burst = join_all((0..2).map(|_| timeout(SECOND / 4, limiter.acquire()))).await;
+        let calls = burst.iter().filter(|token| token.is_ok()).count();
+        assert_eq!(calls, 1, "a full bucket is one token");
+    }
+
+    /// Tokio's timer wakes the task once a millisecond at most: at 2,000 a
+    /// second it is owed two tokens each time, and earns both. A caller in
+    /// a loop makes the bucket's 2,000 calls at once and 2,000 more within
+    /// the second.
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_above_a_thousand_a_second_is_kept() {
+        let rate = NonZeroU32::new(2000).unwrap();
+        let limiter = RateLimiter::new(rate, SECOND);
+        let start = Instant::now();
+        let mut started = Vec::new();
+        loop {
+            limiter.acquire().await.unwrap();
+            if start.elapsed() > SECOND {
+                break;
+            }
+            started.push(start.elapsed());
+        }
+        assert_eq!(started.len(), 4000);
+        assert!(within_limit(started, rate, SECOND));
+    }
+
     /// Into room, it is given back: dropped while the bucket is empty, the
     /// next caller takes it at once, where it would wait for the next
     /// token (a caller that gives up leaves no debt).
@@ -560,8 +619,9 @@ mod tests {
             .unwrap();
     }
 
-    /// A `per` of zero limits nothing: a token is due every nanosecond, and
-    /// the task earns one each time it runs. On the real clock.
+    /// A `per` of zero still lets calls through: a token is due every
+    /// nanosecond, and the task refills the bucket each time it runs. On
+    /// the real clock.
     #[tokio::test]
     async fn a_zero_per_lets_calls_through() {
         let limiter = RateLimiter::new(NonZeroU32::MIN, Duration::ZERO);
