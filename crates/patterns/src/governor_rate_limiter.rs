@@ -12,10 +12,11 @@
 //! a late one loses no turn; one that gives up costs nothing; no task, so
 //! nothing to stop and no runtime needed to build it. It gives up order:
 //! every waiter sleeps until the next cell and whichever is polled first
-//! takes it, so a caller looping on the limiter can go before one that
-//! waited longer; and each cell wakes every waiter, about N polls a call for
-//! N waiters (governor's `until_ready_with_jitter` spreads them). `check()`
-//! alone is the other mode: answer "429, retry after".
+//! takes it, so callers looping on the limiter can take every cell while
+//! another waits for ever; and each cell wakes every waiter, about N polls
+//! a call for N waiters. governor's `until_ready_with_jitter` spreads the
+//! waiters' wake-ups at random, at the price of a run that is never the
+//! same twice. `check()` alone is the other mode: answer "429, retry after".
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -251,6 +252,34 @@ mod tests {
                 .await
                 .expect("ten calls in 10 s at 100 a second");
         });
+    }
+
+    /// The trade's other side, order: twenty tasks call in a loop, one cell
+    /// every 10 ms, for five seconds. Each wakes for each cell, and the
+    /// first polled takes it: on this runtime, the same tasks each time,
+    /// while another waits for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_looping_caller_can_starve_another() {
+        let limiter = Arc::new(one_every(Duration::from_millis(10)));
+        let calls: Vec<_> = (0..20).map(|_| Arc::new(AtomicUsize::new(0))).collect();
+        let _looping: Vec<_> = calls
+            .iter()
+            .map(|calls| {
+                let (limiter, calls) = (Arc::clone(&limiter), Arc::clone(calls));
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    loop {
+                        until_ready(&limiter).await;
+                        calls.fetch_add(1, Ordering::Relaxed);
+                    }
+                }))
+            })
+            .collect();
+        sleep(SECOND * 5).await;
+        let fewest = calls
+            .iter()
+            .map(|calls| calls.load(Ordering::Relaxed))
+            .min();
+        assert_eq!(fewest, Some(0), "every caller had a turn");
     }
 
     /// Polls `future`, counting each poll in `polls`.

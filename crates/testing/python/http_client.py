@@ -46,8 +46,8 @@ async def attempt(session, url, deadline):
     # or closed connection, a missed deadline) may not next time. What
     # can't change is the caller's (a bad URL, a redirect loop): aiohttp's
     # own error, at once. The deadline covers the whole exchange, the body
-    # too; asyncio's, as aiohttp's ClientTimeout rounds one of 5 s or more
-    # up to a whole second of the loop's clock.
+    # too; asyncio's, as aiohttp's ClientTimeout rounds one of more than
+    # 5 s up to a whole second of the loop's clock.
     try:
         async with asyncio.timeout(deadline), session.get(url) as response:
             status = f"{response.status} {response.reason}"
