@@ -10,14 +10,17 @@ from collections.abc import Awaitable, Callable
 from bridge import count_primes, count_primes_blocking, most_at_once, open_gate, shut_gate
 
 LIMIT = 150_000
-# The ticks the heartbeat counts before it lets held work start.
+# The ticks the heartbeat counts before it lets held work go on.
 TICKS = 3
 
 
-def count_primes_py(limit: int) -> int:
-    """The number of primes below limit, by trial division, as the Rust does."""
+def count_primes_py(limit: int, halfway: Callable[[], object] = lambda: None) -> int:
+    """The number of primes below limit, by trial division, as the Rust does,
+    calling halfway when half way there."""
     count = 0
     for n in range(2, limit):
+        if n == limit // 2:
+            halfway()
         d = 2
         while d * d <= n and n % d:
             d += 1
@@ -26,10 +29,9 @@ def count_primes_py(limit: int) -> int:
     return count
 
 
-def after(gate: threading.Event, limit: int) -> int:
-    """count_primes_py, once gate is open (10 s at most)."""
-    gate.wait(10)
-    return count_primes_py(limit)
+def through(gate: threading.Event, limit: int) -> int:
+    """count_primes_py, waiting halfway until gate is open (10 s at most)."""
+    return count_primes_py(limit, lambda: gate.wait(10))
 
 
 async def with_heartbeat(
@@ -37,21 +39,27 @@ async def with_heartbeat(
 ) -> tuple[int, float, int]:
     """Runs work while a heartbeat ticks every 10 ms on the event loop: the
     result, the longest the loop went without a tick, and how many ticks
-    there were while work ran. The heartbeat calls opens, which lets held
-    work start, once it has ticked TICKS times meanwhile: a free loop does,
-    however busy the machine is."""
+    there were while work ran. The heartbeat calls opens, which lets work
+    held halfway go on, once it has ticked TICKS times meanwhile, so that a
+    loop that runs while the work does ticks that often, however soon a busy
+    machine would have ended the work; and as it ends, cancelled too, so
+    that no work is left waiting."""
     pauses = []
     done = False
     ticks_before: int | None = None
 
     async def heartbeat() -> None:
         last = time.perf_counter()
-        while not done:
-            await asyncio.sleep(0.01)
-            now = time.perf_counter()
-            pauses.append(now - last)
-            last = now
-            if opens and ticks_before is not None and len(pauses) - ticks_before == TICKS:
+        try:
+            while not done:
+                await asyncio.sleep(0.01)
+                now = time.perf_counter()
+                pauses.append(now - last)
+                last = now
+                if opens and ticks_before is not None and len(pauses) - ticks_before == TICKS:
+                    opens()
+        finally:
+            if opens:
                 opens()
 
     beating = asyncio.create_task(heartbeat())
@@ -76,7 +84,7 @@ async def main() -> None:
 
     gate = threading.Event()
     result, pause, ticks = await with_heartbeat(
-        lambda: event_loop.run_in_executor(None, after, gate, LIMIT), gate.set
+        lambda: event_loop.run_in_executor(None, through, gate, LIMIT), gate.set
     )
     print(f"python, run_in_executor: {result} primes; {running(pause, ticks)}")
 
