@@ -7,8 +7,10 @@
 //! connection or a new one, and the guard puts the connection back before
 //! its permit. Queries run on the blocking pool, which rolls back what one
 //! left open and closes a connection whose caller gave up mid-query. The
-//! price of the queue: a `get` kept alive but no longer polled holds up the
-//! callers behind it (the book's page "Limiting concurrency").
+//! price of the queue: a `get` kept alive but no longer polled keeps the
+//! connection it was handed from everyone until it is dropped, and with a
+//! pool of one, every caller behind it waits (the book's page "Limiting
+//! concurrency").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Exercises" (exercise 2: "Implement an async
