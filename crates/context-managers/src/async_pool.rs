@@ -7,8 +7,9 @@
 //! back, on every way out, cancellation included. Tokio's semaphore, like
 //! asyncio's, serves callers in the order they asked, so a task that takes a
 //! slot in a loop can't starve the others; the price: an `acquire` kept alive
-//! but no longer polled holds up the callers behind it (the book's page
-//! "Limiting concurrency").
+//! but no longer polled keeps the slot it was handed from everyone until it
+//! is dropped, and with one slot, every caller behind it waits (the book's
+//! page "Limiting concurrency").
 //!
 //! Translates:
 //! - *Python Async/Await*, "Resource Management" (`AsyncPool`)
