@@ -192,8 +192,6 @@ mod tests {
         Client::new()
     }
 
-    /// A mock server that answers GET /price with `answer`, and checks,
-    /// when it is dropped, that it was asked `times` times.
     /// A server of its own. `MockServer::start` lends one of a pool, at the
     /// same port from test to test: a request still on its way when a test
     /// ends (the paused-clock test's, whose deadlines can pass before the
@@ -203,6 +201,8 @@ mod tests {
         MockServer::builder().start().await
     }
 
+    /// A mock server that answers GET /price with `answer`, and checks,
+    /// when it is dropped, that it was asked `times` times.
     async fn server(answer: ResponseTemplate, times: u64) -> MockServer {
         let server = fresh_server().await;
         Mock::given(method("GET"))
@@ -332,7 +332,12 @@ mod tests {
         let asks_an_hour = ResponseTemplate::new(429).insert_header("Retry-After", "3600");
         let refusing = server(asks_an_hour, 1).await;
         let url = format!("{}/price", refusing.uri());
-        let error = fetch(&client(), &url, DEADLINE).await.unwrap_err();
+        // Bounded: a client that waited for the hour would fail here, not
+        // sleep.
+        let error = tokio::time::timeout(LONGEST_PAUSE * 2, fetch(&client(), &url, DEADLINE))
+            .await
+            .expect("an hour's Retry-After is the error at once")
+            .unwrap_err();
         assert!(
             matches!(error, FetchError::Later(StatusCode::TOO_MANY_REQUESTS, d) if d.as_secs() == 3600),
             "{error:?}"
@@ -387,7 +392,7 @@ mod tests {
                 matches!(error, FetchError::TimedOut(d) if d == deadline),
                 "{error:?}"
             );
-            let least = deadline * ATTEMPTS + FIRST_PAUSE * 3;
+            let least = deadline * ATTEMPTS + all_pauses();
             assert!(started.elapsed() >= least, "{:?}", started.elapsed());
         }
     }
@@ -409,6 +414,11 @@ mod tests {
         let started = Instant::now();
         let error = fetch(&client(), &url, minute).await.unwrap_err();
         assert!(matches!(error, FetchError::TimedOut(_)), "{error:?}");
-        assert_eq!(started.elapsed(), minute * ATTEMPTS + FIRST_PAUSE * 3);
+        assert_eq!(started.elapsed(), minute * ATTEMPTS + all_pauses());
+    }
+
+    /// The pauses between `ATTEMPTS` tries, each twice the one before.
+    fn all_pauses() -> Duration {
+        (0..ATTEMPTS - 1).map(|n| FIRST_PAUSE * 2u32.pow(n)).sum()
     }
 }
