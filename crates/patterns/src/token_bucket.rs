@@ -5,12 +5,13 @@
 //! taking a token, so eight callers that find it empty all go through half a
 //! second later: ten calls in 0.5 s from two a second. Here the bucket is a
 //! Tokio `Semaphore` of `rate` permits, as in Tokio's own docs: a caller takes
-//! a permit and forgets it, and a task adds one back every `per / rate`.
-//! The semaphore is fair, so callers go in the order they asked, and one
-//! that gives up leaves the line at once. What it gives up: a permit goes to
-//! the caller first in line whether or not that caller is polled, so a
-//! caller a `select!` holds past its turn calls when it is next polled, on
-//! top of the bucket (the book's page "Rate limiting" says how many).
+//! a permit and forgets it, and a task earns one every `per / rate` while
+//! the bucket has room. The semaphore is fair, so callers go in the order
+//! they asked, and one that gives up leaves the line at once. What it gives
+//! up: a permit goes to the caller first in line whether or not that caller
+//! is polled, so a caller a `select!` holds past its turn calls when it is
+//! next polled, on top of the bucket (the book's page "Rate limiting" says
+//! how many).
 //!
 //! Translates:
 //! - *Python Async Programming: A Detailed Guide*, "Rate-Limited API Calls"
